@@ -1,0 +1,7 @@
+//! podsec: least-privilege checks for Kubernetes workloads.
+//!
+//! Data flows one way: [`source`] (text, spans, parsing) → [`model`]
+//! (workloads, effective security context) → [`pss`] (pure evaluation) →
+//! [`output`] (renderers). Only the CLI does I/O.
+
+pub mod source;

@@ -1,0 +1,153 @@
+//! JSON documents → span trees (JSON is typed by its own grammar).
+
+use std::borrow::Cow;
+
+use jsonc_parser::ast;
+use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
+
+use super::tree::{Doc, Node, NodeId, NodeKind, Scalar, Value};
+use super::{LineIndex, ParseError, Stream};
+
+/// The JSON parser recurses, so nesting is checked before it runs.
+const MAX_DEPTH: usize = super::yaml::MAX_DEPTH;
+
+pub fn parse(text: &str) -> Stream<'_> {
+    let index = LineIndex::new(text);
+    let mut stream = Stream::default();
+    if let Some(at) = too_deep(text) {
+        stream.errors.push(ParseError {
+            pos: index.pos(at, at),
+            message: "nesting is too deep".into(),
+        });
+        return stream;
+    }
+    let options = ParseOptions {
+        allow_comments: false,
+        allow_loose_object_property_names: false,
+        allow_trailing_commas: false,
+        allow_missing_commas: false,
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        ..ParseOptions::default()
+    };
+    match parse_to_ast(text, &CollectOptions::default(), &options) {
+        Err(e) => stream.errors.push(ParseError {
+            pos: index.pos(e.range().start, e.range().end),
+            message: e.kind().to_string(),
+        }),
+        Ok(result) => {
+            if let Some(value) = result.value {
+                let mut b = JsonBuilder {
+                    nodes: Vec::new(),
+                    index: &index,
+                };
+                let root = b.add(&value);
+                let pos = b.nodes[root as usize].pos;
+                stream.docs.push(Doc {
+                    nodes: b.nodes,
+                    root: Some(root),
+                    pos,
+                });
+            }
+        }
+    }
+    stream
+}
+
+/// Offset of the first bracket nested deeper than `MAX_DEPTH`, outside strings.
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_str = false;
+    let mut escaped = false;
+    for (i, b) in text.bytes().enumerate() {
+        if in_str {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_str = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(i);
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+struct JsonBuilder<'a, 'i> {
+    nodes: Vec<Node<'a>>,
+    index: &'i LineIndex<'i>,
+}
+
+impl<'a> JsonBuilder<'a, '_> {
+    fn push(&mut self, kind: NodeKind<'a>, start: usize, end: usize) -> NodeId {
+        let id = self.nodes.len() as NodeId;
+        self.nodes.push(Node {
+            kind,
+            pos: self.index.pos(start, end),
+            anchored: false,
+        });
+        id
+    }
+
+    fn scalar(&mut self, text: Cow<'a, str>, value: Value, r: jsonc_parser::common::Range) -> NodeId {
+        self.push(NodeKind::Scalar(Scalar { text, value }), r.start, r.end)
+    }
+
+    fn add(&mut self, v: &ast::Value<'a>) -> NodeId {
+        match v {
+            ast::Value::StringLit(s) => self.scalar(s.value.clone(), Value::Str, s.range),
+            ast::Value::NumberLit(n) => {
+                let value = if let Ok(i) = n.value.parse::<i64>() {
+                    Value::Int(i)
+                } else if let Ok(u) = n.value.parse::<u64>() {
+                    Value::Uint(u)
+                } else {
+                    Value::Float(n.value.parse::<f64>().unwrap_or(f64::NAN))
+                };
+                self.scalar(Cow::Borrowed(n.value), value, n.range)
+            }
+            ast::Value::BooleanLit(b) => {
+                let t = if b.value { "true" } else { "false" };
+                self.scalar(Cow::Borrowed(t), Value::Bool(b.value), b.range)
+            }
+            ast::Value::NullKeyword(n) => self.scalar(Cow::Borrowed("null"), Value::Null, n.range),
+            ast::Value::Array(a) => {
+                let id = self.push(NodeKind::Seq(Vec::new()), a.range.start, a.range.end);
+                let items = a.elements.iter().map(|e| self.add(e)).collect();
+                self.nodes[id as usize].kind = NodeKind::Seq(items);
+                id
+            }
+            ast::Value::Object(o) => {
+                let id = self.push(NodeKind::Map(Vec::new()), o.range.start, o.range.end);
+                let mut entries = Vec::with_capacity(o.properties.len());
+                for p in &o.properties {
+                    let k = match &p.name {
+                        ast::ObjectPropName::String(s) => {
+                            self.scalar(s.value.clone(), Value::Str, s.range)
+                        }
+                        ast::ObjectPropName::Word(w) => {
+                            self.scalar(Cow::Borrowed(w.value), Value::Str, w.range)
+                        }
+                    };
+                    let v = self.add(&p.value);
+                    entries.push((k, v));
+                }
+                self.nodes[id as usize].kind = NodeKind::Map(entries);
+                id
+            }
+        }
+    }
+}
