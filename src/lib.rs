@@ -4,4 +4,8 @@
 //! (workloads, effective security context) → [`pss`] (pure evaluation) →
 //! [`output`] (renderers). Only the CLI does I/O.
 
+pub mod cli;
+pub mod model;
+pub mod pss;
+pub mod report;
 pub mod source;

@@ -1,0 +1,119 @@
+//! Finding and reading the files a command was given.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::report::InputError;
+
+/// Files larger than this are refused rather than read into memory.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+pub enum Source {
+    Stdin,
+    File(PathBuf),
+}
+
+impl Source {
+    pub fn name(&self) -> String {
+        match self {
+            Source::Stdin => "-".to_string(),
+            Source::File(p) => p.display().to_string(),
+        }
+    }
+
+    pub fn read(&self) -> Result<Vec<u8>, InputError> {
+        let err = |message: String| InputError {
+            file: self.name(),
+            line: 0,
+            column: 0,
+            message,
+        };
+        let mut bytes = Vec::new();
+        match self {
+            Source::Stdin => {
+                std::io::stdin()
+                    .take(MAX_FILE_BYTES + 1)
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| err(format!("cannot read standard input: {e}")))?;
+            }
+            Source::File(p) => {
+                let f = std::fs::File::open(p).map_err(|e| err(format!("cannot read: {e}")))?;
+                f.take(MAX_FILE_BYTES + 1)
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| err(format!("cannot read: {e}")))?;
+            }
+        }
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(err(format!(
+                "the file is larger than {} MiB",
+                MAX_FILE_BYTES >> 20
+            )));
+        }
+        Ok(bytes)
+    }
+}
+
+fn wanted(path: &Path, exts: &[&str]) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    exts.iter().any(|e| name.ends_with(e))
+}
+
+/// Expands the command-line paths: files as given, directories walked
+/// recursively (sorted, hidden entries skipped, symlinked directories not
+/// followed) for files ending in one of `exts`.
+pub fn gather(paths: &[String], exts: &[&str]) -> (Vec<Source>, Vec<InputError>) {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for p in paths {
+        if p == "-" {
+            out.push(Source::Stdin);
+            continue;
+        }
+        let path = PathBuf::from(p);
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() => walk(&path, exts, &mut out, &mut errors),
+            Ok(_) => out.push(Source::File(path)),
+            Err(e) => errors.push(InputError {
+                file: p.clone(),
+                line: 0,
+                column: 0,
+                message: format!("cannot read: {e}"),
+            }),
+        }
+    }
+    (out, errors)
+}
+
+fn walk(dir: &Path, exts: &[&str], out: &mut Vec<Source>, errors: &mut Vec<InputError>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            errors.push(InputError {
+                file: dir.display().to_string(),
+                line: 0,
+                column: 0,
+                message: format!("cannot read directory: {e}"),
+            });
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        let hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            walk(&path, exts, out, errors);
+        } else if wanted(&path, exts) && std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+            out.push(Source::File(path));
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! `podsec inspect`: the effective security context of every container.
+
+use std::io::{self, Write};
+
+use serde_json::{Value as Json, json};
+
+use super::input::gather;
+use super::pss::error_json;
+use super::{EXIT_ERROR, Format, MANIFEST_EXTS, stdout, write_json};
+use crate::model::effective::effective;
+use crate::report::{decode_text, for_each_workload, parse_file};
+
+pub fn run(format: Format, paths: &[String]) -> io::Result<u8> {
+    let (sources, mut errors) = gather(paths, MANIFEST_EXTS);
+    let mut out = stdout();
+    let mut rows = Vec::new();
+    for e in &errors {
+        eprintln!("{e}");
+    }
+    for src in &sources {
+        let name = src.name();
+        let bytes = match src.read() {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("{e}");
+                errors.push(e);
+                continue;
+            }
+        };
+        let text = match decode_text(&name, &bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("{e}");
+                errors.push(e);
+                continue;
+            }
+        };
+        let parsed = parse_file(&name, text);
+        let mut file_errors = parsed.errors;
+        let mut io_result = Ok(());
+        for_each_workload(&name, &parsed.docs, &mut file_errors, |doc, w| {
+            let Some(pod) = &w.pod else {
+                return;
+            };
+            let at = |node: u32| {
+                let p = doc.node(node).pos;
+                (p.line, p.col)
+            };
+            let mut containers = Vec::new();
+            if format == Format::Text && io_result.is_ok() {
+                io_result = writeln!(out, "{}:{}:{}: {}", name, w.pos.line, w.pos.col, w.display_name());
+            }
+            for c in pod.spec.all_containers() {
+                let eff = effective(&pod.spec, c);
+                let (cl, cc) = at(c.node);
+                let path = if w.template_path.is_empty() {
+                    format!("spec.{}[{}]", c.kind.field(), c.index)
+                } else {
+                    format!("{}.spec.{}[{}]", w.template_path, c.kind.field(), c.index)
+                };
+                let fields = eff.rows();
+                if format == Format::Text && io_result.is_ok() {
+                    io_result = (|| {
+                        writeln!(out, "  container {:?} ({path}) at {cl}:{cc}", c.name)?;
+                        for r in &fields {
+                            let loc = match r.node {
+                                Some(n) => {
+                                    let (l, col) = at(n);
+                                    format!("{l}:{col}")
+                                }
+                                None => String::new(),
+                            };
+                            writeln!(
+                                out,
+                                "    {:<30} {:<10} {}{}",
+                                r.field,
+                                r.origin.as_str(),
+                                r.display,
+                                if loc.is_empty() { String::new() } else { format!("  (at {loc})") }
+                            )?;
+                        }
+                        Ok(())
+                    })();
+                }
+                let fields_json: Vec<Json> = fields
+                    .iter()
+                    .map(|r| {
+                        let (l, col) = r.node.map_or((Json::Null, Json::Null), |n| {
+                            let (l, col) = at(n);
+                            (json!(l), json!(col))
+                        });
+                        json!({"field": r.field, "value": r.value, "display": r.display,
+                               "origin": r.origin.as_str(), "line": l, "column": col})
+                    })
+                    .collect();
+                containers.push(json!({
+                    "name": c.name, "type": c.kind.field(), "index": c.index, "path": path,
+                    "line": cl, "column": cc, "fields": fields_json,
+                }));
+            }
+            rows.push(json!({
+                "file": name, "line": w.pos.line, "column": w.pos.col,
+                "kind": w.kind, "name": w.name, "namespace": w.namespace,
+                "containers": containers,
+            }));
+        });
+        io_result?;
+        for e in &file_errors {
+            eprintln!("{e}");
+        }
+        errors.extend(file_errors);
+    }
+    if format == Format::Json {
+        let errs: Vec<Json> = errors.iter().map(error_json).collect();
+        write_json(&mut out, &json!({"workloads": rows, "errors": errs}))?;
+    }
+    out.flush()?;
+    Ok(if errors.is_empty() { 0 } else { EXIT_ERROR })
+}
