@@ -1,3 +1,6 @@
 //! The one integration-test binary (one link step on a 2-core machine).
 
+mod cli;
 mod pss;
+mod robust;
+mod util;

@@ -28,9 +28,6 @@ fn pod(spec: &str) -> String {
     pod_with("", spec)
 }
 
-/// A container list entry that passes restricted at every version.
-const GOOD_SC: &str = "{allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}";
-
 /// A spec that passes restricted at every version, with `extra` spliced
 /// into the pod spec and `csc` as extra container securityContext fields.
 fn restricted_pod(extra: &str, csc: &str) -> String {
@@ -42,7 +39,9 @@ fn restricted_pod(extra: &str, csc: &str) -> String {
 #[test]
 fn hardened_pod_passes_every_level_and_version() {
     let y = restricted_pod("", "");
-    for v in ["v1.0", "v1.8", "v1.19", "v1.22", "v1.25", "v1.35", "v1.37", "latest", "v1.99"] {
+    for v in [
+        "v1.0", "v1.8", "v1.19", "v1.22", "v1.25", "v1.35", "v1.37", "latest", "v1.99",
+    ] {
         for l in ["privileged", "baseline", "restricted"] {
             assert_eq!(eval(&y, l, v), "", "{l} {v}");
         }
@@ -51,7 +50,9 @@ fn hardened_pod_passes_every_level_and_version() {
 
 #[test]
 fn privileged_level_allows_everything() {
-    let y = pod("  hostNetwork: true\n  containers:\n  - name: a\n    securityContext: {privileged: true}\n");
+    let y = pod(
+        "  hostNetwork: true\n  containers:\n  - name: a\n    securityContext: {privileged: true}\n",
+    );
     assert_eq!(eval(&y, "privileged", "latest"), "");
 }
 
@@ -92,7 +93,9 @@ fn baseline_capabilities() {
         r#"non-default capabilities (containers "a", "b" must not include "NET_RAW", "SYS_ADMIN" in securityContext.capabilities.add)"#
     );
     // Exact, case-sensitive names: no CAP_ prefix stripping, no lower case, no ALL.
-    let y = pod("  containers:\n  - {name: a, securityContext: {capabilities: {add: [CAP_CHOWN, chown, ALL]}}}\n");
+    let y = pod(
+        "  containers:\n  - {name: a, securityContext: {capabilities: {add: [CAP_CHOWN, chown, ALL]}}}\n",
+    );
     assert_eq!(
         eval(&y, "baseline", "v1.0"),
         r#"non-default capabilities (container "a" must not include "ALL", "CAP_CHOWN", "chown" in securityContext.capabilities.add)"#
@@ -146,18 +149,25 @@ fn host_path_volumes_and_restricted_volume_types() {
         r#"hostPath volumes (volumes "h1", "h2")"#
     );
     let r = eval(&y, "restricted", "v1.0");
-    assert!(!r.contains("hostPath volumes"), "overridden at restricted: {r}");
+    assert!(
+        !r.contains("hostPath volumes"),
+        "overridden at restricted: {r}"
+    );
     assert!(
         r.contains(r#"restricted volume types (volumes "h1", "nf", "h2" use restricted volume types "hostPath", "nfs")"#),
         "{r}"
     );
-    let one = pod("  containers: [{name: a}]\n  volumes:\n  - {name: g, gitRepo: {repository: r}}\n");
+    let one =
+        pod("  containers: [{name: a}]\n  volumes:\n  - {name: g, gitRepo: {repository: r}}\n");
     assert!(
-        eval(&one, "restricted", "latest")
-            .contains(r#"restricted volume types (volume "g" uses restricted volume type "gitRepo")"#)
+        eval(&one, "restricted", "latest").contains(
+            r#"restricted volume types (volume "g" uses restricted volume type "gitRepo")"#
+        )
     );
     // A null source is absent; an allowed source next to a forbidden one wins.
-    let y = pod("  containers: [{name: a}]\n  volumes:\n  - {name: v1, hostPath: null}\n  - {name: v2, emptyDir: {}, nfs: {server: s}}\n");
+    let y = pod(
+        "  containers: [{name: a}]\n  volumes:\n  - {name: v1, hostPath: null}\n  - {name: v2, emptyDir: {}, nfs: {server: s}}\n",
+    );
     assert_eq!(eval(&y, "baseline", "latest"), "");
     assert!(!eval(&y, "restricted", "latest").contains("volume"));
 }
@@ -172,7 +182,10 @@ fn host_ports_sorted_as_strings() {
         "hostPort (containers \"a\", \"b\" use hostPorts 443, 80, 8080)"
     );
     let y = pod("  containers:\n  - name: a\n    ports: [{containerPort: 80, hostPort: 80}]\n");
-    assert_eq!(eval(&y, "baseline", "v1.0"), "hostPort (container \"a\" uses hostPort 80)");
+    assert_eq!(
+        eval(&y, "baseline", "v1.0"),
+        "hostPort (container \"a\" uses hostPort 80)"
+    );
 }
 
 #[test]
@@ -185,7 +198,9 @@ fn probe_and_lifecycle_hosts_from_v1_34() {
         eval(&y, "baseline", "v1.34"),
         r#"probe or lifecycle host (containers "a", "b" use probe or lifecycle hosts "h1", "h2")"#
     );
-    let y = pod("  containers:\n  - name: a\n    lifecycle: {postStart: {httpGet: {host: 127.0.0.1, port: 1}}}\n    livenessProbe: {httpGet: {host: '', port: 1}}\n");
+    let y = pod(
+        "  containers:\n  - name: a\n    lifecycle: {postStart: {httpGet: {host: 127.0.0.1, port: 1}}}\n    livenessProbe: {httpGet: {host: '', port: 1}}\n",
+    );
     assert_eq!(
         eval(&y, "baseline", "latest"),
         r#"probe or lifecycle host (container "a" uses probe or lifecycle host "127.0.0.1")"#
@@ -226,7 +241,8 @@ fn se_linux_options_pod_and_containers() {
         eval(&y, "baseline", "v1.31"),
         r#"seLinuxOptions (pod and containers "a", "b" set forbidden securityContext.seLinuxOptions: type "spc_t"; user may not be set; role may not be set)"#
     );
-    let only_user = pod("  containers:\n  - {name: a, securityContext: {seLinuxOptions: {user: u}}}\n");
+    let only_user =
+        pod("  containers:\n  - {name: a, securityContext: {seLinuxOptions: {user: u}}}\n");
     assert_eq!(
         eval(&only_user, "baseline", "latest"),
         r#"seLinuxOptions (container "a" set forbidden securityContext.seLinuxOptions: user may not be set)"#
@@ -247,7 +263,10 @@ fn seccomp_annotations_before_v1_19_fields_after() {
         eval(&y, "baseline", "v1.19"),
         r#"seccompProfile (pod must not set securityContext.seccompProfile.type to "Unconfined")"#
     );
-    let empty = pod_with("seccomp.security.alpha.kubernetes.io/pod: ''", "  containers: [{name: a}]\n");
+    let empty = pod_with(
+        "seccomp.security.alpha.kubernetes.io/pod: ''",
+        "  containers: [{name: a}]\n",
+    );
     assert_eq!(
         eval(&empty, "baseline", "v1.0"),
         r#"seccompProfile (forbidden annotation seccomp.security.alpha.kubernetes.io/pod="")"#
@@ -279,8 +298,10 @@ fn seccomp_restricted_explicit_wins_over_missing() {
         r#"seccompProfile (pod or container "e" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")"#
     );
     // A bad pod profile is not masked by valid container profiles.
-    let y = restricted_pod("", ", seccompProfile: {type: RuntimeDefault}")
-        .replace("seccompProfile: {type: RuntimeDefault}}\n  containers", "seccompProfile: {type: Unconfined}}\n  containers");
+    let y = restricted_pod("", ", seccompProfile: {type: RuntimeDefault}").replace(
+        "seccompProfile: {type: RuntimeDefault}}\n  containers",
+        "seccompProfile: {type: Unconfined}}\n  containers",
+    );
     assert_eq!(
         eval(&y, "restricted", "latest"),
         r#"seccompProfile (pod must not set securityContext.seccompProfile.type to "Unconfined")"#
@@ -290,7 +311,10 @@ fn seccomp_restricted_explicit_wins_over_missing() {
 #[test]
 fn sysctls_by_version() {
     let with = |names: &[&str]| {
-        let list: Vec<String> = names.iter().map(|n| format!("{{name: {n}, value: '1'}}")).collect();
+        let list: Vec<String> = names
+            .iter()
+            .map(|n| format!("{{name: {n}, value: '1'}}"))
+            .collect();
         pod(&format!(
             "  securityContext: {{sysctls: [{}]}}\n  containers: [{{name: a}}]\n",
             list.join(", ")
@@ -316,7 +340,12 @@ fn sysctls_by_version() {
             );
         }
     }
-    let y = with(&["net/ipv4/tcp_syncookies", "kernel.msgmax", "net/ipv4/tcp_syncookies", "net.ipv4.tcp_syncookies"]);
+    let y = with(&[
+        "net/ipv4/tcp_syncookies",
+        "kernel.msgmax",
+        "net/ipv4/tcp_syncookies",
+        "net.ipv4.tcp_syncookies",
+    ]);
     assert_eq!(
         eval(&y, "baseline", "latest"),
         "forbidden sysctls (net/ipv4/tcp_syncookies, kernel.msgmax, net/ipv4/tcp_syncookies)"
@@ -341,7 +370,9 @@ fn app_armor_fields_and_annotations_from_v1_0() {
         eval(&one, "baseline", "latest"),
         r#"forbidden AppArmor profile (annotation must not set AppArmor profile type to "container.apparmor.security.beta.kubernetes.io/a="unconfined"")"#
     );
-    let field = pod("  containers:\n  - {name: a, securityContext: {appArmorProfile: {type: Unconfined}}}\n  - {name: b, securityContext: {appArmorProfile: {}}}\n");
+    let field = pod(
+        "  containers:\n  - {name: a, securityContext: {appArmorProfile: {type: Unconfined}}}\n  - {name: b, securityContext: {appArmorProfile: {}}}\n",
+    );
     assert_eq!(
         eval(&field, "baseline", "latest"),
         r#"forbidden AppArmor profiles (containers "a", "b" must not set AppArmor profile type to "", "Unconfined")"#
@@ -367,7 +398,10 @@ fn allow_privilege_escalation_from_v1_8() {
         eval(&y, "restricted", "v1.8"),
         r#"allowPrivilegeEscalation != false (container "a" must set securityContext.allowPrivilegeEscalation=false)"#
     );
-    let y = restricted_pod("", "").replace("allowPrivilegeEscalation: false", "allowPrivilegeEscalation: true");
+    let y = restricted_pod("", "").replace(
+        "allowPrivilegeEscalation: false",
+        "allowPrivilegeEscalation: true",
+    );
     assert!(eval(&y, "restricted", "latest").starts_with("allowPrivilegeEscalation != false"));
 }
 
@@ -407,7 +441,10 @@ fn run_as_non_root_explicit_false_wins() {
         r(&base("", "", "")),
         r#"runAsNonRoot != true (pod or containers "a", "b" must set securityContext.runAsNonRoot=true)"#
     );
-    assert_eq!(r(&base("", ", runAsNonRoot: true", ", runAsNonRoot: true")), "");
+    assert_eq!(
+        r(&base("", ", runAsNonRoot: true", ", runAsNonRoot: true")),
+        ""
+    );
     assert_eq!(
         r(&base("", ", runAsNonRoot: true", "")),
         r#"runAsNonRoot != true (pod or container "b" must set securityContext.runAsNonRoot=true)"#
@@ -421,7 +458,11 @@ fn run_as_non_root_explicit_false_wins() {
         r#"runAsNonRoot != true (pod and container "a" must not set securityContext.runAsNonRoot=false)"#
     );
     assert_eq!(
-        r(&base(", runAsNonRoot: false", ", runAsNonRoot: true", ", runAsNonRoot: true")),
+        r(&base(
+            ", runAsNonRoot: false",
+            ", runAsNonRoot: true",
+            ", runAsNonRoot: true"
+        )),
         r#"runAsNonRoot != true (pod must not set securityContext.runAsNonRoot=false)"#
     );
     // A non-zero runAsUser does not satisfy runAsNonRoot.
@@ -464,8 +505,13 @@ fn user_namespace_pods_from_v1_35() {
 
 #[test]
 fn latest_is_the_newest_policy_version() {
-    let y = pod("  securityContext: {sysctls: [{name: net.ipv4.tcp_notsent_lowat, value: '1'}]}\n  containers: [{name: a}]\n");
-    assert_eq!(eval(&y, "baseline", "v1.36"), "forbidden sysctls (net.ipv4.tcp_notsent_lowat)");
+    let y = pod(
+        "  securityContext: {sysctls: [{name: net.ipv4.tcp_notsent_lowat, value: '1'}]}\n  containers: [{name: a}]\n",
+    );
+    assert_eq!(
+        eval(&y, "baseline", "v1.36"),
+        "forbidden sysctls (net.ipv4.tcp_notsent_lowat)"
+    );
     assert_eq!(eval(&y, "baseline", "v1.37"), "");
     assert_eq!(eval(&y, "baseline", "latest"), "");
     assert_eq!(eval(&y, "baseline", "v1.120"), "");
@@ -494,7 +540,9 @@ fn every_workload_kind_evaluates_its_template() {
         ("v1", "ReplicationController"),
         ("batch/v1", "Job"),
     ] {
-        let y = format!("apiVersion: {api}\nkind: {kind}\nmetadata: {{name: w}}\nspec:\n  template:\n{tmpl}");
+        let y = format!(
+            "apiVersion: {api}\nkind: {kind}\nmetadata: {{name: w}}\nspec:\n  template:\n{tmpl}"
+        );
         assert_eq!(eval(&y, "baseline", "latest"), msg, "{kind}");
     }
     let indent = |s: &str, n: usize| {
@@ -507,14 +555,21 @@ fn every_workload_kind_evaluates_its_template() {
         indent(tmpl, 4)
     );
     assert_eq!(eval(&cron, "baseline", "latest"), msg);
-    let pt = format!("apiVersion: v1\nkind: PodTemplate\nmetadata: {{name: t}}\ntemplate:\n{}", indent(tmpl, 0).replace("\n    ", "\n  ").trim_start_matches("  ").replacen("metadata", "  metadata", 1));
+    let pt = format!(
+        "apiVersion: v1\nkind: PodTemplate\nmetadata: {{name: t}}\ntemplate:\n{}",
+        indent(tmpl, 0)
+            .replace("\n    ", "\n  ")
+            .trim_start_matches("  ")
+            .replacen("metadata", "  metadata", 1)
+    );
     assert_eq!(eval(&pt, "baseline", "latest"), msg);
 }
 
 #[test]
 fn controllers_without_templates() {
     // A ReplicationController without a template runs nothing.
-    let rc = "apiVersion: v1\nkind: ReplicationController\nmetadata: {name: r}\nspec: {replicas: 1}\n";
+    let rc =
+        "apiVersion: v1\nkind: ReplicationController\nmetadata: {name: r}\nspec: {replicas: 1}\n";
     assert_eq!(eval(rc, "restricted", "latest"), "");
     // A Deployment's template is not optional: it is an empty pod.
     let d = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {}\n";
@@ -527,9 +582,16 @@ fn lists_and_multi_document_files() {
     let f = pss_file("t.yaml", y, &[Level::Baseline], Version::Latest);
     assert!(f.errors.is_empty());
     assert_eq!(f.skipped, 1);
-    let names: Vec<_> = f.workloads.iter().map(|w| (w.name.as_str(), w.line, w.column)).collect();
+    let names: Vec<_> = f
+        .workloads
+        .iter()
+        .map(|w| (w.name.as_str(), w.line, w.column))
+        .collect();
     assert_eq!(names, [("a", 4, 3), ("b", 14, 1)]);
-    assert_eq!(aggregate(&f.workloads[0].results[0].1), "host namespaces (hostIPC=true)");
+    assert_eq!(
+        aggregate(&f.workloads[0].results[0].1),
+        "host namespaces (hostIPC=true)"
+    );
 }
 
 #[test]
@@ -547,16 +609,39 @@ fn json_manifests() {
 #[test]
 fn wrong_types_are_errors_for_that_object_only() {
     for (field, msg) in [
-        ("containers: [{name: a, securityContext: {privileged: \"yes please\"}}]", "spec.containers[0].securityContext.privileged: expected a boolean, found string \"yes please\""),
-        ("containers: [{name: a, securityContext: {capabilities: 3}}]", "spec.containers[0].securityContext.capabilities: expected an object, found integer 3"),
-        ("containers: {}", "spec.containers: expected a list, found mapping"),
-        ("containers: [{name: a, securityContext: {runAsUser: \"0\"}}]", "spec.containers[0].securityContext.runAsUser: expected an integer, found string \"0\""),
-        ("hostNetwork: \"true\"\n  containers: []", "spec.hostNetwork: expected a boolean, found string \"true\""),
+        (
+            "containers: [{name: a, securityContext: {privileged: \"yes please\"}}]",
+            "spec.containers[0].securityContext.privileged: expected a boolean, found string \"yes please\"",
+        ),
+        (
+            "containers: [{name: a, securityContext: {capabilities: 3}}]",
+            "spec.containers[0].securityContext.capabilities: expected an object, found integer 3",
+        ),
+        (
+            "containers: {}",
+            "spec.containers: expected a list, found mapping",
+        ),
+        (
+            "containers: [{name: a, securityContext: {runAsUser: \"0\"}}]",
+            "spec.containers[0].securityContext.runAsUser: expected an integer, found string \"0\"",
+        ),
+        (
+            "hostNetwork: \"true\"\n  containers: []",
+            "spec.hostNetwork: expected a boolean, found string \"true\"",
+        ),
         // YAML 1.1: `n` is the boolean false, as Kubernetes reads it.
-        ("volumes: [{name: n, emptyDir: {}}]", "spec.volumes[0].name: expected a string, found boolean n"),
-        ("containers: [{name: a, ports: [{hostPort: 99999999999}]}]", "spec.containers[0].ports[0].hostPort: expected a 32-bit integer, found integer 99999999999"),
+        (
+            "volumes: [{name: n, emptyDir: {}}]",
+            "spec.volumes[0].name: expected a string, found boolean n",
+        ),
+        (
+            "containers: [{name: a, ports: [{hostPort: 99999999999}]}]",
+            "spec.containers[0].ports[0].hostPort: expected a 32-bit integer, found integer 99999999999",
+        ),
     ] {
-        let y = format!("kind: Pod\nmetadata: {{name: bad}}\nspec:\n  {field}\n---\nkind: Pod\nmetadata: {{name: good}}\nspec: {{containers: [{{name: a}}]}}\n");
+        let y = format!(
+            "kind: Pod\nmetadata: {{name: bad}}\nspec:\n  {field}\n---\nkind: Pod\nmetadata: {{name: good}}\nspec: {{containers: [{{name: a}}]}}\n"
+        );
         let f = pss_file("t.yaml", &y, &[Level::Baseline], Version::Latest);
         assert_eq!(f.errors.len(), 1, "{field}");
         assert_eq!(f.errors[0].message, format!("Pod/bad: {msg}"));

@@ -48,7 +48,14 @@ pub fn run(format: Format, paths: &[String]) -> io::Result<u8> {
             };
             let mut containers = Vec::new();
             if format == Format::Text && io_result.is_ok() {
-                io_result = writeln!(out, "{}:{}:{}: {}", name, w.pos.line, w.pos.col, w.display_name());
+                io_result = writeln!(
+                    out,
+                    "{}:{}:{}: {}",
+                    name,
+                    w.pos.line,
+                    w.pos.col,
+                    w.display_name()
+                );
             }
             for c in pod.spec.all_containers() {
                 let eff = effective(&pod.spec, c);
@@ -76,7 +83,11 @@ pub fn run(format: Format, paths: &[String]) -> io::Result<u8> {
                                 r.field,
                                 r.origin.as_str(),
                                 r.display,
-                                if loc.is_empty() { String::new() } else { format!("  (at {loc})") }
+                                if loc.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!("  (at {loc})")
+                                }
                             )?;
                         }
                         Ok(())

@@ -17,7 +17,12 @@ fn violations_json(v: &[Violation]) -> Json {
     )
 }
 
-pub fn run(level: Option<Level>, version: Version, format: Format, paths: &[String]) -> io::Result<u8> {
+pub fn run(
+    level: Option<Level>,
+    version: Version,
+    format: Format,
+    paths: &[String],
+) -> io::Result<u8> {
     let levels: Vec<Level> = match level {
         Some(l) => vec![l],
         None => vec![Level::Baseline, Level::Restricted],
@@ -156,9 +161,8 @@ pub fn run(level: Option<Level>, version: Version, format: Format, paths: &[Stri
     );
     match level {
         Some(l) => eprintln!(
-            "podsec pss: {forbidden} of {total} {} {} PodSecurity \"{l}:{version}\" ({tail})",
+            "podsec pss: {total} {} checked, {forbidden} violating PodSecurity \"{l}:{version}\" ({tail})",
             if total == 1 { "workload" } else { "workloads" },
-            if forbidden == 1 { "violates" } else { "violate" },
         ),
         None => {
             let count = |l: Level| workloads.iter().filter(|w| strictest(w) == l).count();

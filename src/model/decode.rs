@@ -207,7 +207,11 @@ impl<'d, 'a> Decoder<'d, 'a> {
     }
 
     /// A list of strings (`null` items read as "").
-    pub fn str_list(&mut self, map: Option<NodeId>, key: &'static str) -> Option<Vec<Val<&'d str>>> {
+    pub fn str_list(
+        &mut self,
+        map: Option<NodeId>,
+        key: &'static str,
+    ) -> Option<Vec<Val<&'d str>>> {
         let list = self.list(map, key)?;
         self.push(Seg::Key(key));
         let mut out = Vec::new();

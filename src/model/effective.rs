@@ -11,7 +11,9 @@
 use serde_json::{Value as Json, json};
 
 use super::decode::Val;
-use super::pod::{Capabilities, Container, PodSpec, Profile, SeLinuxOptions, SecurityContext, Sysctl};
+use super::pod::{
+    Capabilities, Container, PodSpec, Profile, SeLinuxOptions, SecurityContext, Sysctl,
+};
 use crate::source::tree::NodeId;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,13 +95,19 @@ pub struct EffectiveSecurityContext<'a, 'd> {
     pub sysctls: &'a [Sysctl<'d>],
 }
 
-pub fn effective<'a, 'd>(pod: &'a PodSpec<'d>, c: &'a Container<'d>) -> EffectiveSecurityContext<'a, 'd> {
+pub fn effective<'a, 'd>(
+    pod: &'a PodSpec<'d>,
+    c: &'a Container<'d>,
+) -> EffectiveSecurityContext<'a, 'd> {
     let p: Option<&SecurityContext> = pod.security_context.as_ref();
     let s: Option<&SecurityContext> = c.security_context.as_ref();
     let win = |sc: Option<&'a SecurityContext<'d>>| sc.and_then(|x| x.windows_options.as_ref());
     EffectiveSecurityContext {
         run_as_user: pick(s.and_then(|x| x.run_as_user), p.and_then(|x| x.run_as_user)),
-        run_as_group: pick(s.and_then(|x| x.run_as_group), p.and_then(|x| x.run_as_group)),
+        run_as_group: pick(
+            s.and_then(|x| x.run_as_group),
+            p.and_then(|x| x.run_as_group),
+        ),
         run_as_non_root: pick(
             s.and_then(|x| x.run_as_non_root),
             p.and_then(|x| x.run_as_non_root),
@@ -171,13 +179,33 @@ impl EffectiveSecurityContext<'_, '_> {
         macro_rules! scalar {
             ($field:literal, $eff:expr, $default:literal) => {
                 match $eff.value {
-                    Some(v) => push($field, $eff.origin, Some(v.node), json!(v.v), v.v.to_string()),
-                    None => push($field, Origin::Default, None, Json::Null, $default.to_string()),
+                    Some(v) => push(
+                        $field,
+                        $eff.origin,
+                        Some(v.node),
+                        json!(v.v),
+                        v.v.to_string(),
+                    ),
+                    None => push(
+                        $field,
+                        Origin::Default,
+                        None,
+                        Json::Null,
+                        $default.to_string(),
+                    ),
                 }
             };
         }
-        scalar!("runAsNonRoot", self.run_as_non_root, "not enforced (the image's USER decides)");
-        scalar!("runAsUser", self.run_as_user, "the image's USER (root if it sets none)");
+        scalar!(
+            "runAsNonRoot",
+            self.run_as_non_root,
+            "not enforced (the image's USER decides)"
+        );
+        scalar!(
+            "runAsUser",
+            self.run_as_user,
+            "the image's USER (root if it sets none)"
+        );
         scalar!("runAsGroup", self.run_as_group, "the image's group");
         match self.se_linux_options.value {
             Some(o) => {
@@ -188,7 +216,13 @@ impl EffectiveSecurityContext<'_, '_> {
                     .collect::<Vec<_>>()
                     .join(":");
                 let value = json!({"user": parts[0], "role": parts[1], "type": parts[2], "level": parts[3]});
-                push("seLinuxOptions", self.se_linux_options.origin, Some(o.node), value, display)
+                push(
+                    "seLinuxOptions",
+                    self.se_linux_options.origin,
+                    Some(o.node),
+                    value,
+                    display,
+                )
             }
             None => push(
                 "seLinuxOptions",
@@ -218,26 +252,46 @@ impl EffectiveSecurityContext<'_, '_> {
                         Some(l) => format!("{t} ({l})"),
                         None => t.to_string(),
                     };
-                    push(field, eff.origin, Some(p.node), json!({"type": t, "localhostProfile": lp}), display)
+                    push(
+                        field,
+                        eff.origin,
+                        Some(p.node),
+                        json!({"type": t, "localhostProfile": lp}),
+                        display,
+                    )
                 }
                 None => push(field, Origin::Default, None, Json::Null, default.into()),
             }
         }
         scalar!("windowsOptions.hostProcess", self.host_process, "false");
-        scalar!("windowsOptions.runAsUserName", self.run_as_user_name, "the image's user");
+        scalar!(
+            "windowsOptions.runAsUserName",
+            self.run_as_user_name,
+            "the image's user"
+        );
         scalar!("privileged", self.privileged, "false");
         scalar!(
             "allowPrivilegeEscalation",
             self.allow_privilege_escalation,
             "true (no_new_privs is not set)"
         );
-        scalar!("readOnlyRootFilesystem", self.read_only_root_filesystem, "false");
+        scalar!(
+            "readOnlyRootFilesystem",
+            self.read_only_root_filesystem,
+            "false"
+        );
         match self.capabilities.value {
             Some(c) => {
                 let add: Vec<&str> = c.add.iter().map(|v| v.v).collect();
                 let drop: Vec<&str> = c.drop.iter().map(|v| v.v).collect();
                 let display = format!("drop [{}] add [{}]", drop.join(", "), add.join(", "));
-                push("capabilities", Origin::Container, Some(c.node), json!({"add": add, "drop": drop}), display)
+                push(
+                    "capabilities",
+                    Origin::Container,
+                    Some(c.node),
+                    json!({"add": add, "drop": drop}),
+                    display,
+                )
             }
             None => push(
                 "capabilities",
@@ -250,11 +304,27 @@ impl EffectiveSecurityContext<'_, '_> {
         scalar!("procMount", self.proc_mount, "Default");
         scalar!("fsGroup", self.fs_group, "none");
         if self.supplemental_groups.is_empty() {
-            push("supplementalGroups", Origin::Default, None, Json::Null, "none".into());
+            push(
+                "supplementalGroups",
+                Origin::Default,
+                None,
+                Json::Null,
+                "none".into(),
+            );
         } else {
             let g: Vec<i64> = self.supplemental_groups.iter().map(|v| v.v).collect();
-            let display = g.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ");
-            push("supplementalGroups", Origin::Pod, Some(self.supplemental_groups[0].node), json!(g), display);
+            let display = g
+                .iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            push(
+                "supplementalGroups",
+                Origin::Pod,
+                Some(self.supplemental_groups[0].node),
+                json!(g),
+                display,
+            );
         }
         if self.sysctls.is_empty() {
             push("sysctls", Origin::Default, None, Json::Null, "none".into());
@@ -270,7 +340,13 @@ impl EffectiveSecurityContext<'_, '_> {
                 .map(|s| format!("{}={}", s.name.v, s.value.map_or("", |v| v.v)))
                 .collect::<Vec<_>>()
                 .join(", ");
-            push("sysctls", Origin::Pod, Some(self.sysctls[0].node), Json::Array(v), display);
+            push(
+                "sysctls",
+                Origin::Pod,
+                Some(self.sysctls[0].node),
+                Json::Array(v),
+                display,
+            );
         }
         rows
     }

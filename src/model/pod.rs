@@ -244,7 +244,10 @@ pub struct PodTemplate<'d> {
 
 impl PodTemplate<'_> {
     pub fn annotation(&self, key: &str) -> Option<&str> {
-        self.annotations.iter().find(|(k, _)| k == key).map(|(_, v)| v.v)
+        self.annotations
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.v)
     }
 }
 
@@ -363,11 +366,11 @@ fn decode_container<'d>(
     let mut ports = Vec::new();
     let items = d.objects(c, "ports");
     d.push(Seg::Key("ports"));
-    for (i, p) in items.into_iter().enumerate() {
+    for (i, node) in items.into_iter().enumerate() {
         d.push(Seg::Index(i));
-        let p = Some(p);
+        let p = Some(node);
         ports.push(Port {
-            node: p.unwrap_or_default(),
+            node,
             container_port: d.lenient(|d| d.int(p, "containerPort", Int::I32)),
             host_port: d.int(p, "hostPort", Int::I32),
             protocol: d.lenient(|d| d.str(p, "protocol")),
@@ -376,13 +379,15 @@ fn decode_container<'d>(
     }
     d.pop();
     let mut volume_mounts = Vec::new();
-    let items = d.lenient(|d| Some(d.objects(c, "volumeMounts"))).unwrap_or_default();
+    let items = d
+        .lenient(|d| Some(d.objects(c, "volumeMounts")))
+        .unwrap_or_default();
     d.push(Seg::Key("volumeMounts"));
-    for (i, m) in items.into_iter().enumerate() {
+    for (i, node) in items.into_iter().enumerate() {
         d.push(Seg::Index(i));
-        let m = Some(m);
+        let m = Some(node);
         volume_mounts.push(VolumeMount {
-            node: m.unwrap_or_default(),
+            node,
             name: d.lenient(|d| d.str(m, "name")),
             mount_path: d.lenient(|d| d.str(m, "mountPath")),
             read_only: d.lenient(|d| d.bool(m, "readOnly")),
@@ -448,7 +453,11 @@ fn decode_handler<'d>(d: &mut Decoder<'d, '_>, h: NodeId, field: &'static str) -
     }
 }
 
-fn decode_profile<'d>(d: &mut Decoder<'d, '_>, sc: NodeId, key: &'static str) -> Option<Profile<'d>> {
+fn decode_profile<'d>(
+    d: &mut Decoder<'d, '_>,
+    sc: NodeId,
+    key: &'static str,
+) -> Option<Profile<'d>> {
     let p = d.object(Some(sc), key)?;
     d.push(Seg::Key(key));
     let out = Profile {

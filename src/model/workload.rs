@@ -9,7 +9,11 @@ fn template_path(kind: &str) -> Option<&'static [&'static str]> {
     Some(match kind {
         "Pod" => &[],
         "PodTemplate" => &["template"],
-        "ReplicationController" | "ReplicaSet" | "Deployment" | "DaemonSet" | "StatefulSet"
+        "ReplicationController"
+        | "ReplicaSet"
+        | "Deployment"
+        | "DaemonSet"
+        | "StatefulSet"
         | "Job" => &["spec", "template"],
         "CronJob" => &["spec", "jobTemplate", "spec", "template"],
         _ => return None,
@@ -115,7 +119,10 @@ fn collect<'d>(doc: &'d Doc<'_>, root: NodeId, out: &mut Vec<Object<'d>>, depth:
         None
     } else {
         let (metadata, spec) = match (kind, template) {
-            ("Pod", _) => (d.object(Some(root), "metadata"), d.object(Some(root), "spec")),
+            ("Pod", _) => (
+                d.object(Some(root), "metadata"),
+                d.object(Some(root), "spec"),
+            ),
             (_, Some(t)) => (d.object(Some(t), "metadata"), d.object(Some(t), "spec")),
             (_, None) => (None, None),
         };

@@ -185,19 +185,19 @@ fn allowed_profile_type(t: &str) -> bool {
 fn app_armor_profile(pod: &PodTemplate<'_>) -> Out {
     let mut bad_values: Vec<&str> = Vec::new();
     let mut bad_pod = false;
-    if let Some(p) = psc(pod).and_then(|s| s.app_armor_profile.as_ref()) {
-        if !allowed_profile_type(p.type_str()) {
-            bad_pod = true;
-            bad_values.push(p.type_str());
-        }
+    if let Some(p) = psc(pod).and_then(|s| s.app_armor_profile.as_ref())
+        && !allowed_profile_type(p.type_str())
+    {
+        bad_pod = true;
+        bad_values.push(p.type_str());
     }
     let mut bad: Vec<&str> = Vec::new();
     for c in pod.spec.all_containers() {
-        if let Some(p) = csc(c).and_then(|s| s.app_armor_profile.as_ref()) {
-            if !allowed_profile_type(p.type_str()) {
-                bad.push(c.name);
-                bad_values.push(p.type_str());
-            }
+        if let Some(p) = csc(c).and_then(|s| s.app_armor_profile.as_ref())
+            && !allowed_profile_type(p.type_str())
+        {
+            bad.push(c.name);
+            bad_values.push(p.type_str());
         }
     }
     let mut setters = setters(bad_pod, &bad);
@@ -407,11 +407,11 @@ fn proc_mount_1_0(pod: &PodTemplate<'_>) -> Out {
     let mut bad: Vec<&str> = Vec::new();
     let mut types: Vec<&str> = Vec::new();
     for c in pod.spec.all_containers() {
-        if let Some(pm) = csc(c).and_then(|s| s.proc_mount) {
-            if pm.v != "Default" {
-                bad.push(c.name);
-                types.push(pm.v);
-            }
+        if let Some(pm) = csc(c).and_then(|s| s.proc_mount)
+            && pm.v != "Default"
+        {
+            bad.push(c.name);
+            types.push(pm.v);
         }
     }
     if bad.is_empty() {
@@ -469,10 +469,10 @@ fn se_linux_options<'d>(pod: &PodTemplate<'d>, allowed: &[&str]) -> Out {
         .is_some_and(|o| !check(o));
     let mut bad: Vec<&str> = Vec::new();
     for c in pod.spec.all_containers() {
-        if let Some(o) = csc(c).and_then(|s| s.se_linux_options.as_ref()) {
-            if !check(o) {
-                bad.push(c.name);
-            }
+        if let Some(o) = csc(c).and_then(|s| s.se_linux_options.as_ref())
+            && !check(o)
+        {
+            bad.push(c.name);
         }
     }
     let setters = setters(bad_pod, &bad);
@@ -516,19 +516,20 @@ const SECCOMP_POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
 const SECCOMP_CONTAINER_ANNOTATION_PREFIX: &str = "container.seccomp.security.alpha.kubernetes.io/";
 
 fn seccomp_baseline_1_0(pod: &PodTemplate<'_>) -> Out {
-    let valid = |v: &str| v == "runtime/default" || v == "docker/default" || v.starts_with("localhost/");
+    let valid =
+        |v: &str| v == "runtime/default" || v == "docker/default" || v.starts_with("localhost/");
     let mut forbidden: Vec<String> = Vec::new();
-    if let Some(v) = pod.annotation(SECCOMP_POD_ANNOTATION) {
-        if !valid(v) {
-            forbidden.push(format!("{SECCOMP_POD_ANNOTATION}={}", super::go_quote(v)));
-        }
+    if let Some(v) = pod.annotation(SECCOMP_POD_ANNOTATION)
+        && !valid(v)
+    {
+        forbidden.push(format!("{SECCOMP_POD_ANNOTATION}={}", super::go_quote(v)));
     }
     for c in pod.spec.all_containers() {
         let key = format!("{SECCOMP_CONTAINER_ANNOTATION_PREFIX}{}", c.name);
-        if let Some(v) = pod.annotation(&key) {
-            if !valid(v) {
-                forbidden.push(format!("{key}={}", super::go_quote(v)));
-            }
+        if let Some(v) = pod.annotation(&key)
+            && !valid(v)
+        {
+            forbidden.push(format!("{key}={}", super::go_quote(v)));
         }
     }
     if forbidden.is_empty() {
@@ -631,7 +632,10 @@ const SYSCTLS_1_29: &[&str] = &[
     "net.ipv4.tcp_keepalive_probes",
 ];
 const SYSCTLS_1_32: &[&str] = &["net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"];
-const SYSCTLS_1_37: &[&str] = &["net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"];
+const SYSCTLS_1_37: &[&str] = &[
+    "net.ipv4.tcp_slow_start_after_idle",
+    "net.ipv4.tcp_notsent_lowat",
+];
 
 /// Whether a sysctl name is in the allowed ("safe") set at `minor`.
 pub fn sysctl_allowed(name: &str, minor: u32) -> bool {
@@ -924,7 +928,9 @@ fn run_as_non_root_1_35(pod: &PodTemplate<'_>) -> Out {
 }
 
 fn run_as_user_1_23(pod: &PodTemplate<'_>) -> Out {
-    let bad_pod = psc(pod).and_then(|s| s.run_as_user).is_some_and(|u| u.v == 0);
+    let bad_pod = psc(pod)
+        .and_then(|s| s.run_as_user)
+        .is_some_and(|u| u.v == 0);
     let bad: Vec<&str> = pod
         .spec
         .all_containers()

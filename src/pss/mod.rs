@@ -9,7 +9,9 @@ use std::str::FromStr;
 
 use crate::model::PodTemplate;
 
-pub use checks::{ALLOWED_VOLUME_SOURCES, CHECKS, Check, Revision, restricted_volume_type, sysctl_allowed};
+pub use checks::{
+    ALLOWED_VOLUME_SOURCES, CHECKS, Check, Revision, restricted_volume_type, sysctl_allowed,
+};
 pub use format::go_quote;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -142,7 +144,12 @@ pub fn active_checks(level: Level, version: Version) -> Vec<(&'static Check, &'s
             .find(|r| r.min_minor <= minor)
             .map(|r| (c, r))
     };
-    let wanted = |l: Level| CHECKS.iter().filter(move |c| c.level == l).filter_map(select);
+    let wanted = |l: Level| {
+        CHECKS
+            .iter()
+            .filter(move |c| c.level == l)
+            .filter_map(select)
+    };
     let mut out: Vec<(&Check, &Revision)> = Vec::new();
     if level == Level::Privileged {
         return out;

@@ -102,7 +102,12 @@ impl<'a> JsonBuilder<'a, '_> {
         id
     }
 
-    fn scalar(&mut self, text: Cow<'a, str>, value: Value, r: jsonc_parser::common::Range) -> NodeId {
+    fn scalar(
+        &mut self,
+        text: Cow<'a, str>,
+        value: Value,
+        r: jsonc_parser::common::Range,
+    ) -> NodeId {
         self.push(NodeKind::Scalar(Scalar { text, value }), r.start, r.end)
     }
 
@@ -125,13 +130,13 @@ impl<'a> JsonBuilder<'a, '_> {
             }
             ast::Value::NullKeyword(n) => self.scalar(Cow::Borrowed("null"), Value::Null, n.range),
             ast::Value::Array(a) => {
-                let id = self.push(NodeKind::Seq(Vec::new()), a.range.start, a.range.end);
-                let items = a.elements.iter().map(|e| self.add(e)).collect();
-                self.nodes[id as usize].kind = NodeKind::Seq(items);
+                let id = self.push(NodeKind::Seq(Box::default()), a.range.start, a.range.end);
+                let items: Vec<NodeId> = a.elements.iter().map(|e| self.add(e)).collect();
+                self.nodes[id as usize].kind = NodeKind::Seq(items.into_boxed_slice());
                 id
             }
             ast::Value::Object(o) => {
-                let id = self.push(NodeKind::Map(Vec::new()), o.range.start, o.range.end);
+                let id = self.push(NodeKind::Map(Box::default()), o.range.start, o.range.end);
                 let mut entries = Vec::with_capacity(o.properties.len());
                 for p in &o.properties {
                     let k = match &p.name {
@@ -145,7 +150,7 @@ impl<'a> JsonBuilder<'a, '_> {
                     let v = self.add(&p.value);
                     entries.push((k, v));
                 }
-                self.nodes[id as usize].kind = NodeKind::Map(entries);
+                self.nodes[id as usize].kind = NodeKind::Map(entries.into_boxed_slice());
                 id
             }
         }

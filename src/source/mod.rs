@@ -33,7 +33,12 @@ pub fn detect(path: &str, text: &str) -> Syntax {
     if path.ends_with(".json") {
         return Syntax::Json;
     }
-    match text.trim_start_matches('\u{feff}').trim_start().as_bytes().first() {
+    match text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .as_bytes()
+        .first()
+    {
         Some(b'{') => Syntax::Json,
         _ => Syntax::Yaml,
     }

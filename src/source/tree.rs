@@ -42,8 +42,8 @@ pub enum NodeKind<'a> {
     Scalar(Scalar<'a>),
     /// Key/value pairs in source order. Duplicates are kept; lookups take the
     /// last one, as go-yaml v2 does.
-    Map(Vec<(NodeId, NodeId)>),
-    Seq(Vec<NodeId>),
+    Map(Box<[(NodeId, NodeId)]>),
+    Seq(Box<[NodeId]>),
     /// An alias to the node carrying the anchor.
     Alias(NodeId),
 }
@@ -101,7 +101,13 @@ impl<'a> Doc<'a> {
     }
 
     pub fn is_null(&self, id: NodeId) -> bool {
-        matches!(self.kind(id), NodeKind::Scalar(Scalar { value: Value::Null, .. }))
+        matches!(
+            self.kind(id),
+            NodeKind::Scalar(Scalar {
+                value: Value::Null,
+                ..
+            })
+        )
     }
 
     /// The text of a key node, as Kubernetes stringifies map keys.

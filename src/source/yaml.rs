@@ -78,16 +78,11 @@ impl Ctx<'_> {
     }
 }
 
-enum Open {
-    Map {
-        id: NodeId,
-        entries: Vec<(NodeId, NodeId)>,
-        key: Option<NodeId>,
-    },
-    Seq {
-        id: NodeId,
-        items: Vec<NodeId>,
-    },
+/// An open collection; its children so far are `scratch[start..]`.
+struct Open {
+    id: NodeId,
+    is_map: bool,
+    start: usize,
 }
 
 /// Expanded-size bookkeeping, to refuse alias bombs the way go-yaml v2 does.
@@ -102,16 +97,19 @@ struct Builder<'a> {
     nodes: Vec<Node<'a>>,
     cost: Vec<Cost>,
     stack: Vec<Open>,
+    /// Children of all open collections, innermost last.
+    scratch: Vec<NodeId>,
     anchors: HashMap<usize, NodeId>,
     root: Option<NodeId>,
 }
 
 impl<'a> Builder<'a> {
-    fn new() -> Self {
+    fn new(capacity: usize) -> Self {
         Builder {
-            nodes: Vec::new(),
-            cost: Vec::new(),
+            nodes: Vec::with_capacity(capacity),
+            cost: Vec::with_capacity(capacity),
             stack: Vec::new(),
+            scratch: Vec::new(),
             anchors: HashMap::new(),
             root: None,
         }
@@ -133,13 +131,10 @@ impl<'a> Builder<'a> {
 
     /// Attaches a finished node to its parent (or makes it the root).
     fn attach(&mut self, id: NodeId) {
-        match self.stack.last_mut() {
-            None => self.root = Some(id),
-            Some(Open::Seq { items, .. }) => items.push(id),
-            Some(Open::Map { entries, key, .. }) => match key.take() {
-                None => *key = Some(id),
-                Some(k) => entries.push((k, id)),
-            },
+        if self.stack.is_empty() {
+            self.root = Some(id);
+        } else {
+            self.scratch.push(id);
         }
     }
 
@@ -217,7 +212,10 @@ pub fn parse(text: &str) -> Stream<'_> {
                 byte_base = next;
                 base = Base {
                     char_index: offsets.char_index(next),
-                    line: 1 + text.as_bytes()[..next].iter().filter(|&&b| b == b'\n').count(),
+                    line: 1 + text.as_bytes()[..next]
+                        .iter()
+                        .filter(|&&b| b == b'\n')
+                        .count(),
                 };
             }
         }
@@ -250,7 +248,9 @@ fn next_document_start(text: &str, from: usize, after: usize) -> Option<usize> {
 
 fn parse_from<'a>(text: &'a str, ctx: &Ctx<'_>, stream: &mut Stream<'a>) -> Result<(), ParseError> {
     let mut parser = Parser::new_from_str(text);
-    let mut b = Builder::new();
+    // About one node per 8 bytes of typical manifest text.
+    let capacity = (text.len() / 8).clamp(16, 1 << 20);
+    let mut b = Builder::new(0);
     let mut doc_pos = Pos::default();
     let mut in_doc = false;
     while let Some(item) = parser.next_event() {
@@ -265,13 +265,13 @@ fn parse_from<'a>(text: &'a str, ctx: &Ctx<'_>, stream: &mut Stream<'a>) -> Resu
         match event {
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
             Event::DocumentStart(_) => {
-                b = Builder::new();
+                b = Builder::new(capacity);
                 doc_pos = ctx.pos(&span);
                 in_doc = true;
             }
             Event::DocumentEnd => {
                 if in_doc {
-                    let done = std::mem::replace(&mut b, Builder::new());
+                    let done = std::mem::replace(&mut b, Builder::new(0));
                     let doc = done.finish(doc_pos).map_err(|m| err(&m))?;
                     stream.docs.push(doc);
                 }
@@ -314,36 +314,30 @@ fn parse_from<'a>(text: &'a str, ctx: &Ctx<'_>, stream: &mut Stream<'a>) -> Resu
                 }
                 let is_map = matches!(event, Event::MappingStart(..));
                 let pos = ctx.pos(&span);
-                if is_map {
-                    let id = b.push(NodeKind::Map(Vec::new()), pos, anchor);
-                    b.stack.push(Open::Map {
-                        id,
-                        entries: Vec::new(),
-                        key: None,
-                    });
+                let kind = if is_map {
+                    NodeKind::Map(Box::default())
                 } else {
-                    let id = b.push(NodeKind::Seq(Vec::new()), pos, anchor);
-                    b.stack.push(Open::Seq {
-                        id,
-                        items: Vec::new(),
-                    });
-                }
+                    NodeKind::Seq(Box::default())
+                };
+                let id = b.push(kind, pos, anchor);
+                let start = b.scratch.len();
+                b.stack.push(Open { id, is_map, start });
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let end = ctx.pos(&span).start;
-                let (id, cost) = match b.stack.pop() {
-                    Some(Open::Map { id, entries, .. }) => {
-                        let cost = b.sum(entries.iter().flat_map(|&(k, v)| [k, v]));
-                        b.nodes[id as usize].kind = NodeKind::Map(entries);
-                        (id, cost)
-                    }
-                    Some(Open::Seq { id, items }) => {
-                        let cost = b.sum(items.iter().copied());
-                        b.nodes[id as usize].kind = NodeKind::Seq(items);
-                        (id, cost)
-                    }
-                    None => return Err(err("unbalanced collection end")),
+                let Some(open) = b.stack.pop() else {
+                    return Err(err("unbalanced collection end"));
                 };
+                let id = open.id;
+                let children = &b.scratch[open.start..];
+                let cost = b.sum(children.iter().copied());
+                let kind = if open.is_map {
+                    NodeKind::Map(children.chunks_exact(2).map(|kv| (kv[0], kv[1])).collect())
+                } else {
+                    NodeKind::Seq(children.into())
+                };
+                b.scratch.truncate(open.start);
+                b.nodes[id as usize].kind = kind;
                 let node = &mut b.nodes[id as usize];
                 node.pos.end = end.max(node.pos.start);
                 b.close(id, cost);
@@ -365,7 +359,9 @@ pub fn resolve_plain(s: &str) -> Value {
         "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => {
             return Value::Bool(false);
         }
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY);
+        }
         "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
         _ => {}
@@ -382,10 +378,10 @@ pub fn resolve_plain(s: &str) -> Value {
     if let Some(v) = go_parse_int(&plain) {
         return v;
     }
-    if is_yaml_float(&plain) {
-        if let Ok(f) = plain.parse::<f64>() {
-            return Value::Float(f);
-        }
+    if is_yaml_float(&plain)
+        && let Ok(f) = plain.parse::<f64>()
+    {
+        return Value::Float(f);
     }
     // go-yaml v2 also reads "0b…"/"-0b…" as binary; ParseInt base 0 already did.
     Value::Str
@@ -537,7 +533,10 @@ mod tests {
         let kinds: Vec<_> = s
             .docs
             .iter()
-            .map(|d| d.key_str(d.get(d.root.unwrap(), "kind").unwrap().1).into_owned())
+            .map(|d| {
+                d.key_str(d.get(d.root.unwrap(), "kind").unwrap().1)
+                    .into_owned()
+            })
             .collect();
         assert_eq!(kinds, ["A", "C"]);
         assert_eq!(s.errors[0].pos.line, 4);
@@ -564,7 +563,11 @@ mod tests {
     fn alias_bombs_are_refused() {
         let mut t = String::from("a: &a [x,x,x,x,x,x,x,x,x,x]\n");
         for i in 0..8 {
-            let prev = if i == 0 { "a".to_string() } else { format!("l{}", i - 1) };
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("l{}", i - 1)
+            };
             t.push_str(&format!(
                 "l{i}: &l{i} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
             ));
