@@ -5,7 +5,12 @@
 //! [`output`] (renderers). Only the CLI does I/O.
 
 pub mod cli;
+pub mod docs;
+pub mod kb;
 pub mod model;
+pub mod output;
 pub mod pss;
 pub mod report;
+pub mod rules;
+pub mod scan;
 pub mod source;

@@ -3,4 +3,6 @@
 mod cli;
 mod pss;
 mod robust;
+mod rules;
+mod scan_cli;
 mod util;

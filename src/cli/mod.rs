@@ -1,9 +1,11 @@
 //! The command line: argument parsing, reading files, printing. The only
 //! module (with the webhook) that does I/O.
 
+mod explain;
 mod input;
 mod inspect;
 mod pss;
+mod scan;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -11,6 +13,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::pss::{Level, Version};
+use crate::rules::{Lang, Selection, Severity};
 
 #[derive(Parser)]
 #[command(
@@ -49,6 +52,47 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<String>,
     },
+    /// Find weak securityContext settings: where, the effective value and
+    /// its origin, why it matters, the CVEs it opens, and the fix.
+    Scan {
+        /// Files or directories (default: the current directory), `-` for stdin.
+        paths: Vec<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Only these rules: codes, code prefixes (`PS2`), names, categories
+        /// (`pss-baseline`, `pss-restricted`, `hardening`, `correctness`) or ALL.
+        #[arg(long, value_delimiter = ',')]
+        select: Vec<String>,
+        /// Skip these rules (same forms as --select).
+        #[arg(long, value_delimiter = ',')]
+        ignore: Vec<String>,
+        /// Pod Security version the PSS rules follow: `latest` or `v1.N`.
+        #[arg(long, default_value = "latest", value_parser = parse_version)]
+        target_version: Version,
+        /// Language of messages: en or ko (default: from LANG).
+        #[arg(long, value_parser = parse_lang)]
+        lang: Option<Lang>,
+        /// Lowest severity that makes the exit code 1.
+        #[arg(long, default_value = "low", value_parser = parse_severity)]
+        fail_on: Severity,
+        #[arg(long, value_enum, default_value = "auto")]
+        color: scan::ColorChoice,
+    },
+    /// Print a rule's documentation (by code or name) or a CVE's entry.
+    Explain {
+        key: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        #[arg(long, value_parser = parse_lang)]
+        lang: Option<Lang>,
+    },
+    /// List every rule.
+    Rules {
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        #[arg(long, value_parser = parse_lang)]
+        lang: Option<Lang>,
+    },
     /// Show every container's effective security context and where each
     /// value comes from (container, pod or default).
     Inspect {
@@ -66,6 +110,20 @@ fn parse_level(s: &str) -> Result<Level, String> {
 
 fn parse_version(s: &str) -> Result<Version, String> {
     s.parse()
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    match s {
+        "en" => Ok(Lang::En),
+        "ko" => Ok(Lang::Ko),
+        _ => Err(format!("invalid language {s:?}: expected en or ko")),
+    }
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::parse(s).ok_or_else(|| {
+        format!("invalid severity {s:?}: expected info, low, medium, high or critical")
+    })
 }
 
 pub const MANIFEST_EXTS: &[&str] = &[".yaml", ".yml", ".json"];
@@ -91,6 +149,34 @@ pub fn main() -> ExitCode {
             paths,
         } => pss::run(level, version, format, &paths),
         Command::Inspect { format, paths } => inspect::run(format, &paths),
+        Command::Scan {
+            paths,
+            format,
+            select,
+            ignore,
+            target_version,
+            lang,
+            fail_on,
+            color,
+        } => scan::run(scan::Args {
+            paths: if paths.is_empty() {
+                vec![".".into()]
+            } else {
+                paths
+            },
+            format,
+            selection: Selection { select, ignore },
+            version: target_version,
+            lang: lang.unwrap_or_else(Lang::from_env),
+            fail_on,
+            color,
+        }),
+        Command::Explain { key, format, lang } => {
+            explain::explain(&key, format, lang.unwrap_or_else(Lang::from_env))
+        }
+        Command::Rules { format, lang } => {
+            explain::list(format, lang.unwrap_or_else(Lang::from_env))
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),

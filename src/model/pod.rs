@@ -42,8 +42,6 @@ pub struct Capabilities<'d> {
     pub node: NodeId,
     pub add: Vec<Val<&'d str>>,
     pub drop: Vec<Val<&'d str>>,
-    pub add_node: Option<NodeId>,
-    pub drop_node: Option<NodeId>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -525,8 +523,6 @@ pub fn decode_sc<'d>(d: &mut Decoder<'d, '_>, sc: NodeId, level: Level) -> Secur
                 d.push(Seg::Key("capabilities"));
                 let caps = Capabilities {
                     node: c,
-                    add_node: d.field(Some(c), "add"),
-                    drop_node: d.field(Some(c), "drop"),
                     add: d.str_list(Some(c), "add").unwrap_or_default(),
                     drop: d.str_list(Some(c), "drop").unwrap_or_default(),
                 };

@@ -1,0 +1,4 @@
+//! Renderers: they see only diagnostics.
+
+pub mod json;
+pub mod text;

@@ -1,0 +1,181 @@
+//! Human output in the style of rustc and ruff: the location, the
+//! offending line with a caret, the effective value, the fix, the CVEs.
+
+use std::io::{self, Write};
+
+use crate::rules::{Lang, Severity};
+use crate::scan::Diagnostic;
+
+/// ANSI styles, or nothing when colour is off.
+#[derive(Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+
+    fn severity(&self, sev: Severity, s: &str) -> String {
+        let code = match sev {
+            Severity::Critical => "1;35",
+            Severity::High => "1;31",
+            Severity::Medium => "1;33",
+            Severity::Low => "1;36",
+            Severity::Info => "1;34",
+        };
+        self.paint(code, s)
+    }
+
+    fn dim(&self, s: &str) -> String {
+        self.paint("2", s)
+    }
+
+    fn bold(&self, s: &str) -> String {
+        self.paint("1", s)
+    }
+}
+
+struct Labels {
+    object: &'static str,
+    namespace: &'static str,
+    container: &'static str,
+    effective: &'static str,
+    unset: &'static str,
+    from_container: &'static str,
+    from_pod: &'static str,
+    fix: &'static str,
+    cves: &'static str,
+    inferred: &'static str,
+}
+
+fn labels(lang: Lang) -> Labels {
+    match lang {
+        Lang::En => Labels {
+            object: "object",
+            namespace: "namespace",
+            container: "container",
+            effective: "effective",
+            unset: "unset (the runtime default applies)",
+            from_container: "set on the container",
+            from_pod: "inherited from the pod",
+            fix: "fix",
+            cves: "CVEs",
+            inferred: "inferred",
+        },
+        Lang::Ko => Labels {
+            object: "오브젝트",
+            namespace: "네임스페이스",
+            container: "컨테이너",
+            effective: "적용 값",
+            unset: "설정 안 됨 (런타임 기본값이 적용된다)",
+            from_container: "컨테이너에서 설정",
+            from_pod: "파드에서 상속",
+            fix: "수정",
+            cves: "CVE",
+            inferred: "추정",
+        },
+    }
+}
+
+/// The caret span on the diagnostic's line, in characters.
+fn caret_span(d: &Diagnostic) -> (usize, usize) {
+    let line_chars = d.source_line.chars().count();
+    let start = (d.column as usize).saturating_sub(1).min(line_chars);
+    let end = if d.end_line == d.line && d.end_column > d.column {
+        (d.end_column as usize - 1).min(line_chars)
+    } else {
+        // A node that runs past its first line: underline up to a colon or
+        // a comment on that line.
+        let rest: String = d.source_line.chars().skip(start).collect();
+        let rest = rest.split(" #").next().unwrap_or("");
+        start
+            + rest
+                .trim_end()
+                .chars()
+                .take_while(|c| *c != ':')
+                .count()
+                .max(1)
+    };
+    (start, end.max(start + 1))
+}
+
+pub fn render(out: &mut impl Write, d: &Diagnostic, style: Style, lang: Lang) -> io::Result<()> {
+    let l = labels(lang);
+    writeln!(
+        out,
+        "{}: {} {} {}: {}",
+        style.bold(&format!("{}:{}:{}", d.file, d.line, d.column)),
+        style.severity(d.severity, d.code),
+        style.severity(d.severity, &format!("[{}]", d.severity.as_str())),
+        d.name,
+        d.message
+    )?;
+    let num = d.line.to_string();
+    let pad = " ".repeat(num.len());
+    let (start, end) = caret_span(d);
+    writeln!(out, "{pad} {}", style.dim("|"))?;
+    writeln!(
+        out,
+        "{} {} {}",
+        style.dim(&num),
+        style.dim("|"),
+        d.source_line
+    )?;
+    let indent: String = d
+        .source_line
+        .chars()
+        .take(start)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    writeln!(
+        out,
+        "{pad} {} {indent}{}",
+        style.dim("|"),
+        style.severity(d.severity, &"^".repeat(end - start))
+    )?;
+    let mut object = format!(
+        "{}/{}",
+        d.kind,
+        if d.object.is_empty() {
+            "(unnamed)"
+        } else {
+            &d.object
+        }
+    );
+    if !d.namespace.is_empty() {
+        object.push_str(&format!(" ({} {})", l.namespace, d.namespace));
+    }
+    if let Some(c) = &d.container {
+        object.push_str(&format!(", {} \"{c}\"", l.container));
+    }
+    writeln!(out, "{pad} = {}: {object}", l.object)?;
+    let effective = match (&d.value, d.origin) {
+        (None, _) => l.unset.to_string(),
+        (Some(v), "container") => format!("{v} ({})", l.from_container),
+        (Some(v), "pod") => format!("{v} ({})", l.from_pod),
+        (Some(v), _) => v.clone(),
+    };
+    writeln!(out, "{pad} = {}: {effective}", l.effective)?;
+    writeln!(out, "{pad} = {}: {}", l.fix, d.fix)?;
+    if !d.cves.is_empty() {
+        let list: Vec<String> = d
+            .cves
+            .iter()
+            .map(|c| {
+                if c.inferred {
+                    format!("{} ({})", c.id, l.inferred)
+                } else {
+                    c.id.to_string()
+                }
+            })
+            .collect();
+        writeln!(out, "{pad} = {}: {}", l.cves, list.join(", "))?;
+    }
+    writeln!(out)
+}

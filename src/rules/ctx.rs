@@ -1,0 +1,228 @@
+//! What a rule sees (one workload, already decoded) and what it reports.
+
+use crate::kb::CveLink;
+use crate::model::effective::{EffectiveSecurityContext, Origin, effective};
+use crate::model::{Container, PodTemplate, Workload};
+use crate::pss::{self, CHECKS};
+use crate::source::tree::{Doc, NodeId, NodeKind};
+
+use super::Rule;
+
+pub struct Ctx<'a, 'd> {
+    pub doc: &'d Doc<'d>,
+    pub workload: &'a Workload<'d>,
+    pub pod: &'a PodTemplate<'d>,
+    /// The target policy version's minor number.
+    pub minor: u32,
+    /// Check IDs whose revision in force at `minor` fails for this pod.
+    failing: Vec<&'static str>,
+    effective: Vec<EffectiveSecurityContext<'a, 'd>>,
+}
+
+impl<'a, 'd> Ctx<'a, 'd> {
+    pub fn new(
+        doc: &'d Doc<'d>,
+        workload: &'a Workload<'d>,
+        pod: &'a PodTemplate<'d>,
+        minor: u32,
+    ) -> Self {
+        let failing = CHECKS
+            .iter()
+            .filter(|c| {
+                c.revisions
+                    .iter()
+                    .rev()
+                    .find(|r| r.min_minor <= minor)
+                    .is_some_and(|r| (r.check)(pod).is_some())
+            })
+            .map(|c| c.id)
+            .collect();
+        let effective = pod
+            .spec
+            .all_containers()
+            .map(|c| effective(&pod.spec, c))
+            .collect();
+        Ctx {
+            doc,
+            workload,
+            pod,
+            minor,
+            failing,
+            effective,
+        }
+    }
+
+    /// Whether the controller's check `id` fails at the target version.
+    pub fn pss_fails(&self, id: &str) -> bool {
+        self.failing.contains(&id)
+    }
+
+    /// Containers (init, regular, ephemeral) with their effective contexts.
+    pub fn containers(
+        &self,
+    ) -> impl Iterator<Item = (&'a Container<'d>, &EffectiveSecurityContext<'a, 'd>)> {
+        self.pod.spec.all_containers().zip(self.effective.iter())
+    }
+
+    /// The pod's `securityContext` node, or the pod spec, or the object.
+    pub fn pod_anchor(&self) -> NodeId {
+        if let Some(sc) = &self.pod.spec.security_context {
+            return self
+                .key_of(self.pod.spec.node, "securityContext")
+                .unwrap_or(sc.node);
+        }
+        self.pod.spec.node.unwrap_or(self.workload.root)
+    }
+
+    /// Where a container-level field belongs: the container's
+    /// `securityContext` key when it has one, else its `name` key, else
+    /// the container itself.
+    pub fn container_anchor(&self, c: &Container<'_>) -> NodeId {
+        self.key_of(Some(c.node), "securityContext")
+            .or_else(|| self.key_of(Some(c.node), "name"))
+            .unwrap_or(c.node)
+    }
+
+    /// The key node of `key` in mapping `map`.
+    pub fn key_of(&self, map: Option<NodeId>, key: &str) -> Option<NodeId> {
+        self.doc.get(map?, key).map(|(k, _)| k)
+    }
+
+    /// The raw value node of `key` in `map` (any type, aliases followed).
+    pub fn raw(&self, map: Option<NodeId>, key: &str) -> Option<NodeId> {
+        self.doc.get(map?, key).map(|(_, v)| v)
+    }
+
+    /// The string text of a scalar node.
+    pub fn text(&self, node: NodeId) -> Option<&'d str> {
+        match self.doc.kind(node) {
+            NodeKind::Scalar(s) => Some(&s.text),
+            _ => None,
+        }
+    }
+
+    /// Whether the target version runs a check (its first revision).
+    pub fn check_runs(&self, id: &str) -> bool {
+        pss::CHECKS
+            .iter()
+            .find(|c| c.id == id)
+            .is_some_and(|c| c.revisions[0].min_minor <= self.minor)
+    }
+}
+
+/// One weakness found by a rule, before rendering.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule: &'static Rule,
+    /// The offending node, or where the missing field belongs.
+    pub node: NodeId,
+    pub container: Option<String>,
+    /// The effective value, for display (`None` when unset).
+    pub value: Option<String>,
+    pub origin: Origin,
+    /// Message placeholders.
+    pub args: Vec<(&'static str, Arg)>,
+    /// CVEs specific to this finding (added to the rule's own).
+    pub extra_cves: Vec<CveLink>,
+}
+
+/// A message placeholder's value.
+#[derive(Clone, Debug)]
+pub enum Arg {
+    Plain(String),
+    Tr { en: String, ko: String },
+}
+
+#[derive(Default)]
+pub struct Sink {
+    pub findings: Vec<Finding>,
+}
+
+impl Sink {
+    /// Reports a finding; refine it with the builder methods.
+    pub fn report(&mut self, rule: &'static Rule, node: NodeId) -> &mut Finding {
+        self.findings.push(Finding {
+            rule,
+            node,
+            container: None,
+            value: None,
+            origin: Origin::Default,
+            args: Vec::new(),
+            extra_cves: Vec::new(),
+        });
+        self.findings.last_mut().expect("just pushed")
+    }
+}
+
+impl Finding {
+    pub fn container(&mut self, c: &Container<'_>) -> &mut Self {
+        self.container = Some(c.name.to_string());
+        self.args
+            .push(("container", Arg::Plain(c.name.to_string())));
+        self
+    }
+
+    /// `{subject}` = `container "NAME"`, and the container is recorded.
+    pub fn on_container(&mut self, c: &Container<'_>) -> &mut Self {
+        self.container(c);
+        self.arg_tr(
+            "subject",
+            &format!("container \"{}\"", c.name),
+            &format!("컨테이너 \"{}\"", c.name),
+        )
+    }
+
+    /// `{subject}` = the pod.
+    pub fn on_pod(&mut self) -> &mut Self {
+        self.arg_tr("subject", "the pod", "파드")
+    }
+
+    /// A placeholder whose text differs by language.
+    pub fn arg_tr(&mut self, key: &'static str, en: &str, ko: &str) -> &mut Self {
+        self.args.push((
+            key,
+            Arg::Tr {
+                en: en.to_string(),
+                ko: ko.to_string(),
+            },
+        ));
+        self
+    }
+
+    /// The message placeholders in one language.
+    pub fn args_in(&self, lang: super::Lang) -> Vec<(&'static str, String)> {
+        self.args
+            .iter()
+            .map(|(k, a)| {
+                let v = match (a, lang) {
+                    (Arg::Plain(s), _) => s.clone(),
+                    (Arg::Tr { en, .. }, super::Lang::En) => en.clone(),
+                    (Arg::Tr { ko, .. }, super::Lang::Ko) => ko.clone(),
+                };
+                (*k, v)
+            })
+            .collect()
+    }
+
+    pub fn value(&mut self, v: impl ToString, origin: Origin) -> &mut Self {
+        self.value = Some(v.to_string());
+        self.origin = origin;
+        self
+    }
+
+    pub fn unset(&mut self) -> &mut Self {
+        self.value = None;
+        self.origin = Origin::Default;
+        self
+    }
+
+    pub fn arg(&mut self, key: &'static str, v: impl ToString) -> &mut Self {
+        self.args.push((key, Arg::Plain(v.to_string())));
+        self
+    }
+
+    pub fn cves(&mut self, links: Vec<CveLink>) -> &mut Self {
+        self.extra_cves.extend(links);
+        self
+    }
+}

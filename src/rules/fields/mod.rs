@@ -1,0 +1,4 @@
+pub mod container_field_in_pod_context;
+pub mod invalid_proc_mount;
+pub mod invalid_profile_type;
+pub mod pod_field_in_container_context;

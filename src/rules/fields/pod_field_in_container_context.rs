@@ -1,0 +1,58 @@
+use crate::model::effective::Origin;
+use crate::rules::{Category, Ctx, Rule, Severity, Sink, Text};
+
+pub static RULE: Rule = Rule {
+    code: "PS602",
+    name: "pod-field-in-container-context",
+    category: Category::Correctness,
+    severity: Severity::Medium,
+    default_enabled: true,
+    pss: None,
+    mitigations: &[],
+    enables: &[],
+    en: Text {
+        title: "Pod-only field in a container's securityContext",
+        message: "{field} has no effect in container \"{container}\"'s securityContext: the API drops it",
+        what: "Finds `fsGroup`, `fsGroupChangePolicy`, `supplementalGroups`, `supplementalGroupsPolicy`, `sysctls` and `seLinuxChangePolicy` written in a container's securityContext.",
+        why: "These fields exist only in the pod's securityContext. In a container's they are unknown fields that the API server drops (or rejects under strict validation): the setting never applies.",
+        fix: "Move the field to `spec.securityContext`.",
+    },
+    ko: Text {
+        title: "컨테이너 securityContext에 쓴 파드 전용 필드",
+        message: "{field}는 컨테이너 \"{container}\"의 securityContext에서는 효과가 없다: API가 버린다",
+        what: "컨테이너 securityContext에 쓴 `fsGroup`, `fsGroupChangePolicy`, `supplementalGroups`, `supplementalGroupsPolicy`, `sysctls`, `seLinuxChangePolicy`를 찾는다.",
+        why: "이 필드들은 파드의 securityContext에만 있다. 컨테이너 쪽에서는 알 수 없는 필드라 API 서버가 버리거나 (strict 검증에서는 거부한다), 설정이 적용되지 않는다.",
+        fix: "필드를 `spec.securityContext`로 옮긴다.",
+    },
+    example: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: example/web:1\n      securityContext:\n        fsGroup: 10001\n",
+    use_instead: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  securityContext:\n    fsGroup: 10001\n  containers:\n    - name: web\n      image: example/web:1\n",
+    references: &[
+        "https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#security-context-1",
+    ],
+    check,
+};
+
+const POD_ONLY: &[&str] = &[
+    "fsGroup",
+    "fsGroupChangePolicy",
+    "supplementalGroups",
+    "supplementalGroupsPolicy",
+    "sysctls",
+    "seLinuxChangePolicy",
+];
+
+fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
+    for (c, _) in ctx.containers() {
+        let Some(sc) = &c.security_context else {
+            continue;
+        };
+        for field in POD_ONLY {
+            if let Some(k) = ctx.key_of(Some(sc.node), field) {
+                out.report(&RULE, k)
+                    .container(c)
+                    .arg("field", field)
+                    .value("(dropped)", Origin::Container);
+            }
+        }
+    }
+}

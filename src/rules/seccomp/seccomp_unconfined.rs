@@ -1,0 +1,99 @@
+use crate::model::effective::Origin;
+use crate::pss::Level;
+use crate::rules::{Category, Ctx, PssTag, Rule, Severity, Sink, Text};
+
+pub static RULE: Rule = Rule {
+    code: "PS122",
+    name: "seccomp-unconfined",
+    category: Category::PssBaseline,
+    severity: Severity::High,
+    default_enabled: true,
+    pss: Some(PssTag {
+        level: Level::Baseline,
+        check: "seccompProfile_baseline",
+        since: 0,
+    }),
+    mitigations: &["seccomp_runtime_default"],
+    enables: &["seccomp_unconfined"],
+    en: Text {
+        title: "seccomp explicitly disabled",
+        message: "{subject} sets seccomp profile {value}",
+        what: "Finds seccomp profiles set to anything but `RuntimeDefault` or `Localhost` (from v1.19: `securityContext.seccompProfile.type`; before: the `seccomp.security.alpha.kubernetes.io` annotations, whose valid values are `runtime/default`, `docker/default` and `localhost/*`).",
+        why: "`Unconfined` turns seccomp off for the container: every system call reaches the kernel, including those that kernel exploits and container escapes rely on.",
+        fix: "Set `seccompProfile.type: RuntimeDefault` (or a `Localhost` profile you maintain).",
+    },
+    ko: Text {
+        title: "seccomp를 명시적으로 끔",
+        message: "{subject}에 seccomp 프로파일 {value}가 설정되어 있다",
+        what: "`RuntimeDefault`나 `Localhost`가 아닌 seccomp 프로파일을 찾는다 (v1.19부터는 `securityContext.seccompProfile.type`, 그 전에는 `seccomp.security.alpha.kubernetes.io` 어노테이션이며 허용 값은 `runtime/default`, `docker/default`, `localhost/*`다).",
+        why: "`Unconfined`는 컨테이너의 seccomp를 끈다. 커널 익스플로잇과 컨테이너 탈출이 쓰는 호출까지 모든 시스템 호출이 커널에 닿는다.",
+        fix: "`seccompProfile.type: RuntimeDefault`(또는 직접 관리하는 `Localhost` 프로파일)로 바꾼다.",
+    },
+    example: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  securityContext:\n    seccompProfile:\n      type: Unconfined\n  containers:\n    - name: web\n      image: example/web:1\n",
+    use_instead: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n  containers:\n    - name: web\n      image: example/web:1\n",
+    references: &[
+        "https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline",
+        "https://kubernetes.io/docs/tutorials/security/seccomp/",
+    ],
+    check,
+};
+
+const POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
+const CONTAINER_ANNOTATION: &str = "container.seccomp.security.alpha.kubernetes.io/";
+
+fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
+    if !ctx.pss_fails("seccompProfile_baseline") {
+        return;
+    }
+    if ctx.minor < 19 {
+        let valid = |v: &str| {
+            v == "runtime/default" || v == "docker/default" || v.starts_with("localhost/")
+        };
+        let names: Vec<String> = ctx
+            .containers()
+            .map(|(c, _)| format!("{CONTAINER_ANNOTATION}{}", c.name))
+            .collect();
+        for (key, v) in &ctx.pod.annotations {
+            if (key == POD_ANNOTATION || names.contains(key)) && !valid(v.v) {
+                out.report(&RULE, v.node)
+                    .arg_tr(
+                        "subject",
+                        &format!("annotation {key}"),
+                        &format!("어노테이션 {key}"),
+                    )
+                    .arg("value", format!("{:?}", v.v))
+                    .value(v.v, Origin::Pod);
+            }
+        }
+        return;
+    }
+    let valid = |t: &str| t == "RuntimeDefault" || t == "Localhost";
+    if let Some(p) = ctx
+        .pod
+        .spec
+        .security_context
+        .as_ref()
+        .and_then(|s| s.seccomp_profile.as_ref())
+        .filter(|p| !valid(p.type_str()))
+    {
+        let node = p.type_.map_or(p.node, |t| t.node);
+        out.report(&RULE, node)
+            .on_pod()
+            .arg("value", format!("{:?}", p.type_str()))
+            .value(p.type_str(), Origin::Pod);
+    }
+    for (c, _) in ctx.containers() {
+        if let Some(p) = c
+            .security_context
+            .as_ref()
+            .and_then(|s| s.seccomp_profile.as_ref())
+            .filter(|p| !valid(p.type_str()))
+        {
+            let node = p.type_.map_or(p.node, |t| t.node);
+            out.report(&RULE, node)
+                .on_container(c)
+                .arg("value", format!("{:?}", p.type_str()))
+                .value(p.type_str(), Origin::Container);
+        }
+    }
+}

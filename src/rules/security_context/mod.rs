@@ -1,0 +1,17 @@
+pub mod apparmor_unconfined;
+pub mod fs_group_root;
+pub mod low_uid;
+pub mod non_root_with_root_uid;
+pub mod privilege_escalation_allowed;
+pub mod privileged_and_no_escalation;
+pub mod privileged_container;
+pub mod proc_mount_unmasked;
+pub mod proc_mount_unmasked_user_namespace;
+pub mod run_as_group_root;
+pub mod run_as_root_possible;
+pub mod run_as_user_root;
+pub mod run_as_user_without_non_root;
+pub mod selinux_options_forbidden;
+pub mod supplemental_group_root;
+pub mod windows_host_process;
+pub mod writable_root_filesystem;

@@ -1,0 +1,42 @@
+use crate::rules::{Category, Ctx, Rule, Severity, Sink, Text};
+
+pub static RULE: Rule = Rule {
+    code: "PS109",
+    name: "run-as-user-without-non-root",
+    category: Category::Hardening,
+    severity: Severity::Low,
+    default_enabled: true,
+    pss: None,
+    mitigations: &["run_as_non_root"],
+    enables: &[],
+    en: Text {
+        title: "runAsUser without runAsNonRoot",
+        message: "container \"{container}\" runs as UID {uid} but does not require non-root",
+        what: "Finds containers that get a non-zero `runAsUser` while their effective `runAsNonRoot` is not `true`.",
+        why: "Today the container runs as UID {uid}, but nothing enforces it: if `runAsUser` is removed or overridden later, the container silently falls back to the image's user, which may be root. `runAsNonRoot: true` keeps the guarantee.",
+        fix: "Add `runAsNonRoot: true` next to `runAsUser` (in the pod's securityContext to cover every container).",
+    },
+    ko: Text {
+        title: "runAsNonRoot 없이 runAsUser만 설정",
+        message: "컨테이너 \"{container}\"는 UID {uid}로 실행되지만 non-root를 강제하지 않는다",
+        what: "0이 아닌 `runAsUser`를 받으면서 `runAsNonRoot`가 `true`가 아닌 컨테이너를 찾는다.",
+        why: "지금은 UID {uid}로 실행되지만 이를 강제하는 것이 없다. 나중에 `runAsUser` 설정을 지우거나 덮어쓰면 컨테이너는 아무 경고 없이 이미지의 유저, 즉 root일 수도 있는 유저로 돌아간다. `runAsNonRoot: true`가 있어야 보장이 유지된다.",
+        fix: "`runAsUser` 옆에 `runAsNonRoot: true`를 넣는다 (파드 securityContext에 넣으면 모든 컨테이너에 적용된다).",
+    },
+    example: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  securityContext:\n    runAsUser: 10001\n  containers:\n    - name: web\n      image: example/web:1\n",
+    use_instead: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  securityContext:\n    runAsUser: 10001\n    runAsNonRoot: true\n  containers:\n    - name: web\n      image: example/web:1\n",
+    references: &["https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"],
+    check,
+};
+
+fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
+    for (c, eff) in ctx.containers() {
+        let non_root = eff.run_as_non_root.value.is_some_and(|v| v.v);
+        if let Some(u) = eff.run_as_user.value.filter(|u| u.v != 0 && !non_root) {
+            out.report(&RULE, u.node)
+                .container(c)
+                .arg("uid", u.v)
+                .value(u.v, eff.run_as_user.origin);
+        }
+    }
+}

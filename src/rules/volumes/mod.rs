@@ -1,0 +1,1 @@
+pub mod restricted_volume_type;

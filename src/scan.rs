@@ -1,0 +1,138 @@
+//! `scan`: run the rulebook over a file's workloads. Pure: text in,
+//! located diagnostics out.
+
+use serde::Serialize;
+
+use crate::kb::CveLink;
+use crate::report::{InputError, for_each_workload, parse_file};
+use crate::rules::{Ctx, Lang, RULES, Rule, Selection, Severity, Sink, render};
+use crate::source::LineIndex;
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub minor: u32,
+    pub selection: Selection,
+}
+
+/// A finding with its place in the file, ready to render.
+#[derive(Clone, Debug, Serialize)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub category: &'static str,
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub kind: String,
+    pub object: String,
+    pub namespace: String,
+    pub container: Option<String>,
+    pub message: String,
+    /// The effective value (`null` when unset).
+    pub value: Option<String>,
+    /// `container`, `pod` or `default`.
+    pub origin: &'static str,
+    pub fix: &'static str,
+    pub cves: Vec<CveLink>,
+    #[serde(skip)]
+    pub rule: &'static Rule,
+    /// The text of the diagnostic's first line, for snippets.
+    #[serde(skip)]
+    pub source_line: String,
+}
+
+pub struct ScanFile {
+    pub diagnostics: Vec<Diagnostic>,
+    pub errors: Vec<InputError>,
+    pub workloads: usize,
+    pub skipped: usize,
+}
+
+/// The rules that `selection` enables, in code order.
+pub fn enabled_rules(selection: &Selection) -> Vec<&'static Rule> {
+    RULES
+        .iter()
+        .copied()
+        .filter(|r| selection.enabled(r))
+        .collect()
+}
+
+pub fn scan_file(file: &str, text: &str, opts: &Options, lang: Lang) -> ScanFile {
+    let rules = enabled_rules(&opts.selection);
+    let parsed = parse_file(file, text);
+    let mut errors = parsed.errors;
+    let mut raw = Vec::new();
+    let mut workloads = 0;
+    let skipped = for_each_workload(file, &parsed.docs, &mut errors, |doc, w| {
+        workloads += 1;
+        let Some(pod) = &w.pod else { return };
+        let ctx = Ctx::new(doc, w, pod, opts.minor);
+        let mut sink = Sink::default();
+        for rule in &rules {
+            (rule.check)(&ctx, &mut sink);
+        }
+        for f in sink.findings {
+            let pos = doc.node(f.node).pos;
+            raw.push((
+                f,
+                pos,
+                w.kind.to_string(),
+                w.name.to_string(),
+                w.namespace.to_string(),
+            ));
+        }
+    });
+    let mut diagnostics = Vec::with_capacity(raw.len());
+    if !raw.is_empty() {
+        let index = LineIndex::new(text);
+        for (f, pos, kind, object, namespace) in raw {
+            let (end_line, end_column) = index.line_col(pos.end.max(pos.start) as usize);
+            let args = f.args_in(lang);
+            let mut cves = f.rule.cves();
+            for c in f.extra_cves {
+                if !cves.iter().any(|x| x.id == c.id) {
+                    cves.push(c);
+                }
+            }
+            diagnostics.push(Diagnostic {
+                code: f.rule.code,
+                name: f.rule.name,
+                severity: f.rule.severity,
+                category: f.rule.category.as_str(),
+                file: file.to_string(),
+                line: pos.line,
+                column: pos.col,
+                end_line,
+                end_column,
+                kind,
+                object,
+                namespace,
+                container: f.container,
+                message: render(f.rule.text(lang).message, &args),
+                value: f.value,
+                origin: f.origin.as_str(),
+                fix: f.rule.text(lang).fix,
+                cves,
+                rule: f.rule,
+                source_line: line_text(text, pos.start as usize).to_string(),
+            });
+        }
+        diagnostics.sort_by(|a, b| (a.line, a.column, a.code).cmp(&(b.line, b.column, b.code)));
+    }
+    ScanFile {
+        diagnostics,
+        errors,
+        workloads,
+        skipped,
+    }
+}
+
+fn line_text(text: &str, offset: usize) -> &str {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    text[start..end].trim_end_matches('\r')
+}

@@ -1,0 +1,261 @@
+//! `podsec scan`, `explain` and `rules` through the built binary, with
+//! snapshots of the text and JSON output.
+
+use std::path::PathBuf;
+
+use crate::util::Dir;
+
+/// Compares with `tests/snapshots/NAME`; `UPDATE_SNAPSHOTS=1` rewrites it.
+fn snapshot(name: &str, actual: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        expected == actual,
+        "snapshot {name} differs (UPDATE_SNAPSHOTS=1 cargo test to accept):\n--- expected\n{expected}\n--- actual\n{actual}"
+    );
+}
+
+const NOTES_POD: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: notes
+spec:
+  securityContext:
+    runAsUser: 1000
+  containers:
+    - name: app
+      image: node:20-alpine
+      securityContext:
+        capabilities:
+          drop:
+              - all
+          add: [\"MKNOD\"]
+";
+
+#[test]
+fn text_output_snapshot() {
+    let d = Dir::new("scan-text");
+    d.create("pod.yaml", NOTES_POD);
+    let out = d.run(&["scan", "pod.yaml"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    snapshot("scan_notes.txt", &out.stdout);
+    assert_eq!(
+        out.stderr,
+        "podsec scan: 8 findings (1 high, 5 medium, 2 low) in 1 workload across 1 file, 0 errors\n"
+    );
+}
+
+#[test]
+fn korean_output_snapshot() {
+    let d = Dir::new("scan-ko");
+    d.create("pod.yaml", NOTES_POD);
+    let out = d.run(&["scan", "--lang", "ko", "pod.yaml"]);
+    snapshot("scan_notes.ko.txt", &out.stdout);
+    // A Korean locale selects Korean too.
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_podsec"));
+    let o = cmd
+        .args(["scan", "pod.yaml"])
+        .current_dir(&d.path)
+        .env("LANG", "ko_KR.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stdout), out.stdout);
+}
+
+#[test]
+fn json_output_snapshot_and_schema() {
+    let d = Dir::new("scan-json");
+    d.create("pod.yaml", NOTES_POD);
+    let out = d.run(&["scan", "--format", "json", "pod.yaml"]);
+    snapshot("scan_notes.json", &out.stdout);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    for f in v["findings"].as_array().unwrap() {
+        for key in [
+            "code",
+            "name",
+            "severity",
+            "category",
+            "file",
+            "line",
+            "column",
+            "end_line",
+            "end_column",
+            "kind",
+            "object",
+            "namespace",
+            "container",
+            "message",
+            "value",
+            "origin",
+            "fix",
+            "cves",
+        ] {
+            assert!(f.get(key).is_some(), "missing {key} in {f}");
+        }
+    }
+    let ps204 = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "PS204")
+        .unwrap();
+    assert_eq!(ps204["line"], 14);
+    assert_eq!(ps204["column"], 17);
+    assert_eq!(ps204["end_column"], 20);
+    assert_eq!(ps204["value"], "all");
+    assert_eq!(ps204["origin"], "container");
+    assert_eq!(ps204["container"], "app");
+}
+
+#[test]
+fn select_ignore_and_fail_on() {
+    let d = Dir::new("scan-select");
+    d.create("pod.yaml", NOTES_POD);
+    let codes = |args: &[&str]| {
+        let mut a = vec!["scan", "--format", "json"];
+        a.extend_from_slice(args);
+        a.push("pod.yaml");
+        let out = d.run(&a);
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let mut c: Vec<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_string())
+            .collect();
+        c.dedup();
+        (out.code, c)
+    };
+    assert_eq!(codes(&["--select", "PS204"]).1, ["PS204"]);
+    assert_eq!(
+        codes(&["--select", "lowercase-capability-all"]).1,
+        ["PS204"]
+    );
+    assert_eq!(codes(&["--select", "correctness"]).1, ["PS204"]);
+    assert!(
+        codes(&["--select", "PS2"])
+            .1
+            .iter()
+            .all(|c| c.starts_with("PS2"))
+    );
+    assert!(
+        !codes(&["--ignore", "PS2,PS111"])
+            .1
+            .iter()
+            .any(|c| c.starts_with("PS2") || c == "PS111")
+    );
+    // Opt-in rules run only when named; UID 1000 is below 10000.
+    assert!(!codes(&[]).1.contains(&"PS110".to_string()));
+    assert!(
+        codes(&["--select", "PS110"])
+            .1
+            .contains(&"PS110".to_string())
+    );
+    assert_eq!(
+        codes(&["--select", "PS110"]).0,
+        0,
+        "info does not fail by default"
+    );
+    assert_eq!(codes(&["--select", "PS110", "--fail-on", "info"]).0, 1);
+    assert_eq!(codes(&["--fail-on", "critical"]).0, 0);
+    let bad = d.run(&["scan", "--select", "PS999", "pod.yaml"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("PS999"));
+}
+
+#[test]
+fn target_version_changes_pss_rules() {
+    let d = Dir::new("scan-version");
+    d.create("pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  securityContext: {sysctls: [{name: net.ipv4.tcp_rmem, value: '1'}]}\n  containers: [{name: a, image: x}]\n");
+    let run = |v: &str| {
+        d.run(&[
+            "scan",
+            "--select",
+            "PS501",
+            "--target-version",
+            v,
+            "pod.yaml",
+        ])
+    };
+    assert_eq!(run("v1.31").code, 1);
+    assert_eq!(run("v1.32").code, 0);
+    assert_eq!(run("latest").code, 0);
+    assert_eq!(run("v1.2x").code, 2);
+}
+
+#[test]
+fn scan_defaults_to_the_current_directory_and_reports_bad_files() {
+    let d = Dir::new("scan-dir");
+    d.create("ok/pod.yaml", NOTES_POD)
+        .create("bad.yaml", "kind: Pod\nspec: [\n");
+    let out = d.run(&["scan", "--select", "PS204"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stdout.contains("./ok/pod.yaml:14:17: PS204"));
+    assert!(
+        out.stderr.starts_with("./bad.yaml:3:1: error:"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn explain_rules_and_cves() {
+    let d = Dir::new("explain");
+    let out = d.run(&["explain", "PS204"]);
+    assert_eq!(out.code, 0);
+    assert!(
+        out.stdout
+            .starts_with("# lowercase-capability-all (PS204)\n")
+    );
+    assert!(out.stdout.contains("## What it does") && out.stdout.contains("Use instead:"));
+    let by_name = d.run(&["explain", "lowercase-capability-all"]);
+    assert_eq!(by_name.stdout, out.stdout);
+    let ko = d.run(&["explain", "ps204", "--lang", "ko"]);
+    assert!(ko.stdout.contains("## 왜 문제인가?"), "{}", ko.stdout);
+    let cve = d.run(&["explain", "CVE-2022-0811"]);
+    assert_eq!(cve.code, 0);
+    assert!(cve.stdout.starts_with("# CVE-2022-0811 (CRI-O)"));
+    assert!(cve.stdout.contains("PS502 (sysctl-value-injection)"));
+    let json = d.run(&["explain", "PS502", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["code"], "PS502");
+    assert_eq!(v["cves"][0]["id"], "CVE-2022-0811");
+    assert_eq!(v["cves"][0]["inferred"], false);
+    let missing = d.run(&["explain", "PS999"]);
+    assert_eq!(missing.code, 2);
+}
+
+#[test]
+fn rules_lists_every_rule() {
+    let d = Dir::new("rules");
+    let out = d.run(&["rules"]);
+    assert_eq!(out.code, 0);
+    assert_eq!(out.stdout.lines().count(), podsec::rules::RULES.len() + 1);
+    assert!(out.stdout.contains("PS110  low-uid"));
+    let json = d.run(&["rules", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), podsec::rules::RULES.len());
+    assert_eq!(v[0]["code"], "PS101");
+    assert_eq!(v[0]["pss"]["level"], "baseline");
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let d = Dir::new("colour");
+    d.create("pod.yaml", NOTES_POD);
+    assert!(!d.run(&["scan", "pod.yaml"]).stdout.contains('\x1b'));
+    assert!(
+        d.run(&["scan", "--color", "always", "pod.yaml"])
+            .stdout
+            .contains("\x1b[")
+    );
+}
