@@ -5,6 +5,7 @@
 //! [`output`] (renderers). Only the CLI does I/O.
 
 pub mod cli;
+pub mod dockerfile;
 pub mod docs;
 pub mod kb;
 pub mod model;

@@ -3,10 +3,13 @@
 
 use serde::Serialize;
 
+use crate::dockerfile::index::{Built, ImageIndex};
 use crate::kb::CveLink;
 use crate::report::{InputError, for_each_workload, parse_file};
-use crate::rules::{Ctx, Lang, RULES, Rule, Selection, Severity, Sink, render};
-use crate::source::LineIndex;
+use crate::rules::{
+    At, Check, Ctx, DockerCtx, Finding, Lang, RULES, Rule, Selection, Severity, Sink, render,
+};
+use crate::source::{LineIndex, Pos};
 
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -46,6 +49,8 @@ pub struct Diagnostic {
 
 pub struct ScanFile {
     pub diagnostics: Vec<Diagnostic>,
+    /// For a Dockerfile: what its final stage runs as.
+    pub built: Option<Built>,
     pub errors: Vec<InputError>,
     pub workloads: usize,
     pub skipped: usize,
@@ -60,74 +65,184 @@ pub fn enabled_rules(selection: &Selection) -> Vec<&'static Rule> {
         .collect()
 }
 
-pub fn scan_file(file: &str, text: &str, opts: &Options, lang: Lang) -> ScanFile {
+pub fn scan_file(
+    file: &str,
+    text: &str,
+    opts: &Options,
+    lang: Lang,
+    images: &ImageIndex,
+) -> ScanFile {
     let rules = enabled_rules(&opts.selection);
     let parsed = parse_file(file, text);
     let mut errors = parsed.errors;
-    let mut raw = Vec::new();
+    let mut raw: Vec<(Finding, Pos, [String; 3])> = Vec::new();
     let mut workloads = 0;
     let skipped = for_each_workload(file, &parsed.docs, &mut errors, |doc, w| {
         workloads += 1;
         let Some(pod) = &w.pod else { return };
-        let ctx = Ctx::new(doc, w, pod, opts.minor);
+        let ctx = Ctx::new(doc, w, pod, opts.minor, images);
         let mut sink = Sink::default();
         for rule in &rules {
-            (rule.check)(&ctx, &mut sink);
+            if let Check::Workload(check) = rule.check {
+                check(&ctx, &mut sink);
+            }
         }
         for f in sink.findings {
-            let pos = doc.node(f.node).pos;
+            let pos = match f.at {
+                At::Node(n) => doc.node(n).pos,
+                At::Span(_) => continue,
+            };
             raw.push((
                 f,
                 pos,
-                w.kind.to_string(),
-                w.name.to_string(),
-                w.namespace.to_string(),
+                [
+                    w.kind.to_string(),
+                    w.name.to_string(),
+                    w.namespace.to_string(),
+                ],
             ));
         }
     });
-    let mut diagnostics = Vec::with_capacity(raw.len());
-    if !raw.is_empty() {
-        let index = LineIndex::new(text);
-        for (f, pos, kind, object, namespace) in raw {
-            let (end_line, end_column) = index.line_col(pos.end.max(pos.start) as usize);
-            let args = f.args_in(lang);
-            let mut cves = f.rule.cves();
-            for c in f.extra_cves {
-                if !cves.iter().any(|x| x.id == c.id) {
-                    cves.push(c);
-                }
-            }
-            diagnostics.push(Diagnostic {
-                code: f.rule.code,
-                name: f.rule.name,
-                severity: f.rule.severity,
-                category: f.rule.category.as_str(),
-                file: file.to_string(),
-                line: pos.line,
-                column: pos.col,
-                end_line,
-                end_column,
-                kind,
-                object,
-                namespace,
-                container: f.container,
-                message: render(f.rule.text(lang).message, &args),
-                value: f.value,
-                origin: f.origin.as_str(),
-                fix: f.rule.text(lang).fix,
-                cves,
-                rule: f.rule,
-                source_line: line_text(text, pos.start as usize).to_string(),
-            });
-        }
-        diagnostics.sort_by(|a, b| (a.line, a.column, a.code).cmp(&(b.line, b.column, b.code)));
-    }
     ScanFile {
-        diagnostics,
+        built: None,
+        diagnostics: locate(file, text, raw, lang, None),
         errors,
         workloads,
         skipped,
     }
+}
+
+/// Runs the Dockerfile rules over one Dockerfile.
+pub fn scan_dockerfile(file: &str, text: &str, opts: &Options, lang: Lang) -> ScanFile {
+    let df = crate::dockerfile::parse(text);
+    let analysis = crate::dockerfile::user::analyze(&df);
+    let index = LineIndex::new(text);
+    let errors: Vec<InputError> = df
+        .errors
+        .iter()
+        .map(|(span, message)| {
+            let (line, column) = index.line_col(span.start as usize);
+            InputError {
+                file: file.to_string(),
+                line,
+                column,
+                message: message.clone(),
+            }
+        })
+        .collect();
+    let ctx = DockerCtx {
+        df: &df,
+        text,
+        analysis: analysis.as_ref(),
+    };
+    let mut sink = Sink::default();
+    if errors.is_empty() {
+        for rule in enabled_rules(&opts.selection) {
+            if let Check::Dockerfile(check) = rule.check {
+                check(&ctx, &mut sink);
+            }
+        }
+    }
+    let object = analysis
+        .as_ref()
+        .map_or(String::new(), |a| a.root_base.clone());
+    let raw = sink
+        .findings
+        .into_iter()
+        .filter_map(|f| match f.at {
+            At::Span(sp) => {
+                let (line, col) = index.line_col(sp.start as usize);
+                let pos = Pos {
+                    start: sp.start,
+                    end: sp.end,
+                    line,
+                    col,
+                };
+                Some((
+                    f,
+                    pos,
+                    ["Dockerfile".to_string(), object.clone(), String::new()],
+                ))
+            }
+            At::Node(_) => None,
+        })
+        .collect();
+    let built = analysis.map(|a| {
+        let at = match &a.final_user {
+            crate::dockerfile::user::FinalUser::Set(u) => u.span.start,
+            _ => df
+                .stages
+                .last()
+                .map_or(0, |s| df.instructions[s.from].span.start),
+        };
+        Built {
+            path: file.to_string(),
+            line: index.line_col(at as usize).0,
+            analysis: a,
+        }
+    });
+    ScanFile {
+        built,
+        diagnostics: locate(file, text, raw, lang, Some(&index)),
+        errors,
+        workloads: 0,
+        skipped: 0,
+    }
+}
+
+fn locate(
+    file: &str,
+    text: &str,
+    raw: Vec<(Finding, Pos, [String; 3])>,
+    lang: Lang,
+    index: Option<&LineIndex<'_>>,
+) -> Vec<Diagnostic> {
+    if raw.is_empty() {
+        return Vec::new();
+    }
+    let own;
+    let index = match index {
+        Some(i) => i,
+        None => {
+            own = LineIndex::new(text);
+            &own
+        }
+    };
+    let mut diagnostics = Vec::with_capacity(raw.len());
+    for (f, pos, [kind, object, namespace]) in raw {
+        let (end_line, end_column) = index.line_col(pos.end.max(pos.start) as usize);
+        let args = f.args_in(lang);
+        let mut cves = f.rule.cves();
+        for c in f.extra_cves {
+            if !cves.iter().any(|x| x.id == c.id) {
+                cves.push(c);
+            }
+        }
+        diagnostics.push(Diagnostic {
+            code: f.rule.code,
+            name: f.rule.name,
+            severity: f.rule.severity,
+            category: f.rule.category.as_str(),
+            file: file.to_string(),
+            line: pos.line,
+            column: pos.col,
+            end_line,
+            end_column,
+            kind,
+            object,
+            namespace,
+            container: f.container,
+            message: render(f.rule.text(lang).message, &args),
+            value: f.value,
+            origin: f.origin.as_str(),
+            fix: f.rule.text(lang).fix,
+            cves,
+            rule: f.rule,
+            source_line: line_text(text, pos.start as usize).to_string(),
+        });
+    }
+    diagnostics.sort_by(|a, b| (a.line, a.column, a.code).cmp(&(b.line, b.column, b.code)));
+    diagnostics
 }
 
 fn line_text(text: &str, offset: usize) -> &str {

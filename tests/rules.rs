@@ -3,9 +3,10 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use podsec::dockerfile::index::ImageIndex;
 use podsec::pss::{Level, Version};
 use podsec::rules::{Lang, RULES, Selection, placeholders};
-use podsec::scan::{Options, scan_file};
+use podsec::scan::{Options, scan_dockerfile, scan_file};
 
 fn all_rules() -> Options {
     Options {
@@ -17,8 +18,47 @@ fn all_rules() -> Options {
     }
 }
 
+/// Images the manifest fixtures may run: `web` ends with `USER node`,
+/// `api` with `USER 10001`, `tool` never sets USER on a Debian base.
+fn test_images() -> ImageIndex {
+    let mut index = ImageIndex::default();
+    for (path, text) in [
+        (
+            "web/Dockerfile",
+            "FROM node:20-alpine\nWORKDIR /app\nUSER node\n",
+        ),
+        (
+            "api/Dockerfile",
+            "FROM golang:1.23 AS build\nRUN go build -o /api\nFROM gcr.io/distroless/static-debian12\nCOPY --from=build /api /api\nUSER 10001\n",
+        ),
+        ("tool/Dockerfile", "FROM debian:12\nRUN apt-get update\n"),
+    ] {
+        let f = scan_dockerfile(path, text, &all_rules(), Lang::En);
+        index.add_dockerfile(f.built.unwrap());
+    }
+    index
+}
+
+fn is_dockerfile(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .is_some_and(|l| {
+            let k = l
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_uppercase();
+            k == "FROM" || k == "ARG"
+        })
+}
+
 fn codes(text: &str, opts: &Options) -> Vec<&'static str> {
-    let f = scan_file("case.yaml", text, opts, Lang::En);
+    let f = if is_dockerfile(text) {
+        scan_dockerfile("Dockerfile", text, opts, Lang::En)
+    } else {
+        scan_file("case.yaml", text, opts, Lang::En, &test_images())
+    };
     assert!(f.errors.is_empty(), "{:?}\n{text}", f.errors);
     f.diagnostics.iter().map(|d| d.code).collect()
 }
@@ -40,7 +80,12 @@ struct Case {
 
 fn cases(text: &str) -> Vec<Case> {
     let mut out = Vec::new();
-    for chunk in text.split("\n---\n") {
+    let sep = if is_dockerfile(text) || text.contains("\n#---\n") {
+        "\n#---\n"
+    } else {
+        "\n---\n"
+    };
+    for chunk in text.split(sep) {
         let mut expect = Vec::new();
         let mut target = Version::Latest;
         let mut error = false;
@@ -104,7 +149,12 @@ fn controller_variants(pod: &str) -> Vec<String> {
 fn every_rule_has_a_fixture_and_every_fixture_holds() {
     let mut missing = Vec::new();
     for rule in RULES {
-        let path = fixtures_dir().join(format!("{}.yaml", rule.code));
+        let ext = if rule.is_dockerfile() {
+            "Dockerfile"
+        } else {
+            "yaml"
+        };
+        let path = fixtures_dir().join(format!("{}.{ext}", rule.code));
         let Ok(text) = std::fs::read_to_string(&path) else {
             missing.push(rule.code);
             continue;
@@ -117,7 +167,13 @@ fn every_rule_has_a_fixture_and_every_fixture_holds() {
             };
             let want = case.expect.iter().any(|e| e == rule.code);
             if case.error {
-                let f = scan_file("case.yaml", &case.text, &opts, Lang::En);
+                let f = scan_file(
+                    "case.yaml",
+                    &case.text,
+                    &opts,
+                    Lang::En,
+                    &ImageIndex::default(),
+                );
                 assert!(
                     !f.errors.is_empty(),
                     "{}: expected an input error in\n{}",
@@ -139,7 +195,11 @@ fn every_rule_has_a_fixture_and_every_fixture_holds() {
                     if want { "a finding" } else { "no finding" }
                 );
                 // Other codes listed in `# expect:` must fire too.
-                for e in case.expect.iter().filter(|e| e.starts_with("PS")) {
+                for e in case
+                    .expect
+                    .iter()
+                    .filter(|e| e.starts_with("PS") || e.starts_with("DKF"))
+                {
                     assert!(
                         got.contains(&e.as_str()),
                         "{}: expected {e} in\n{t}\ngot {got:?}",
@@ -190,7 +250,18 @@ fn codes_and_names_are_unique_sorted_and_well_formed() {
     let names: BTreeSet<&str> = RULES.iter().map(|r| r.name).collect();
     assert_eq!(names.len(), RULES.len());
     for r in RULES {
-        assert!(r.code.len() == 5 && r.code.starts_with("PS"), "{}", r.code);
+        let (prefix, digits) = r.code.split_at(r.code.len() - 3);
+        assert!(
+            (prefix == "PS" || prefix == "DKF") && digits.bytes().all(|b| b.is_ascii_digit()),
+            "{}",
+            r.code
+        );
+        assert_eq!(
+            prefix == "DKF",
+            r.is_dockerfile(),
+            "{}: DKF codes are the Dockerfile rules",
+            r.code
+        );
         assert!(
             r.name
                 .chars()
@@ -262,7 +333,11 @@ fn every_rule_speaks_english_and_korean() {
 fn messages_are_fully_rendered_in_both_languages() {
     for r in RULES {
         for lang in [Lang::En, Lang::Ko] {
-            let f = scan_file("x.yaml", r.example, &all_rules(), lang);
+            let f = if r.is_dockerfile() {
+                scan_dockerfile("Dockerfile", r.example, &all_rules(), lang)
+            } else {
+                scan_file("x.yaml", r.example, &all_rules(), lang, &test_images())
+            };
             for d in f.diagnostics.iter().filter(|d| d.code == r.code) {
                 assert!(
                     !d.message.contains('{'),
@@ -283,7 +358,7 @@ fn assert_pss_consistent(name: &str, text: &str) {
             minor,
             selection: Selection::default(),
         };
-        let f = scan_file(name, text, &opts, Lang::En);
+        let f = scan_file(name, text, &opts, Lang::En, &ImageIndex::default());
         let pss =
             podsec::report::pss_file(name, text, &[Level::Baseline, Level::Restricted], version);
         for w in &pss.workloads {
@@ -322,7 +397,7 @@ fn d_in_workload(d: &podsec::scan::Diagnostic, w: &podsec::report::PssOutcome) -
 
 #[test]
 fn pss_rules_agree_with_the_evaluator() {
-    for rule in RULES {
+    for rule in RULES.iter().filter(|r| !r.is_dockerfile()) {
         assert_pss_consistent("example", rule.example);
         assert_pss_consistent("use_instead", rule.use_instead);
         if let Ok(text) =

@@ -244,8 +244,14 @@ fn rules_lists_every_rule() {
     let json = d.run(&["rules", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), podsec::rules::RULES.len());
-    assert_eq!(v[0]["code"], "PS101");
-    assert_eq!(v[0]["pss"]["level"], "baseline");
+    let ps101 = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "PS101")
+        .unwrap();
+    assert_eq!(ps101["pss"]["level"], "baseline");
+    assert_eq!(v[0]["code"], "DKF101");
 }
 
 #[test]
@@ -258,4 +264,130 @@ fn colour_only_when_asked_or_on_a_terminal() {
             .stdout
             .contains("\x1b[")
     );
+}
+
+#[test]
+fn cross_check_example_repository() {
+    let root = crate::util::repo_root().join("examples/crosscheck");
+    let d = Dir::new("crosscheck");
+    let out = d.run(&[
+        "scan",
+        "--format",
+        "json",
+        "--select",
+        "DKF,PS7",
+        root.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let found: Vec<(String, String, u64)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let file = f["file"].as_str().unwrap();
+            let short = file[file.find("crosscheck/").unwrap() + 11..].to_string();
+            (
+                f["code"].as_str().unwrap().to_string(),
+                short,
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let want = [
+        ("PS701", "k8s/app.yaml", 17), // storefront: USER node, mapped by podsec.toml
+        ("PS703", "k8s/app.yaml", 58), // tool: root image, mapped by folder name
+        ("DKF101", "tool/Dockerfile", 2),
+        ("DKF105", "tool/Dockerfile", 3),
+        ("DKF104", "tool/Dockerfile", 5),
+        ("DKF103", "web/Dockerfile", 8),
+    ];
+    let want: Vec<(String, String, u64)> = want
+        .iter()
+        .map(|(c, f, l)| (c.to_string(), f.to_string(), *l))
+        .collect();
+    assert_eq!(found, want);
+    let msg = |code: &str| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == code)
+            .unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(msg("DKF103").contains("node is UID 1000: write `USER 1000`"));
+    assert!(
+        msg("DKF101").contains("switch to the user tool it creates: `USER 10001`"),
+        "{}",
+        msg("DKF101")
+    );
+    assert!(msg("PS701").contains("web/Dockerfile:8"));
+}
+
+#[test]
+fn dockerfiles_are_found_by_name_or_given_explicitly() {
+    let d = Dir::new("dockerfiles");
+    d.create("a/Dockerfile", "FROM node:20\n")
+        .create("b.Dockerfile", "FROM node:20\nUSER 1000\n")
+        .create("Dockerfile.dev", "FROM node:20\nUSER root\n")
+        .create("Containerfile", "FROM node:20\nUSER node\n")
+        .create("build/custom-name", "FROM node:20\n")
+        .create("notes.txt", "FROM node:20\n");
+    let out = d.run(&["scan", "--select", "DKF"]);
+    let files: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains(": DKF"))
+        .map(|l| l.split(':').next().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        ["./Containerfile", "./Dockerfile.dev", "./a/Dockerfile"],
+        "{}",
+        out.stdout
+    );
+    let out = d.run(&["scan", "--select", "DKF", "build/custom-name"]);
+    assert!(
+        out.stdout.starts_with("build/custom-name:1:1: DKF101"),
+        "{}",
+        out.stdout
+    );
+    // A broken heredoc is an input error, not a silent pass.
+    d.create(
+        "c/Dockerfile",
+        "FROM debian\nRUN <<EOF\necho never closed\n",
+    );
+    let out = d.run(&["scan", "c"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("c/Dockerfile:2:1: error: unterminated heredoc"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn every_corpus_dockerfile_parses() {
+    let dir = crate::util::corpus("dockerfiles");
+    let mut n = 0;
+    for sub in std::fs::read_dir(&dir).unwrap() {
+        let sub = sub.unwrap().path();
+        if !sub.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(&sub).unwrap() {
+            let p = f.unwrap().path();
+            let text = std::fs::read_to_string(&p).unwrap();
+            let df = podsec::dockerfile::parse(&text);
+            assert!(df.errors.is_empty(), "{}: {:?}", p.display(), df.errors);
+            assert!(!df.stages.is_empty(), "{}", p.display());
+            assert!(podsec::dockerfile::user::analyze(&df).is_some());
+            n += 1;
+        }
+    }
+    assert!(n > 50, "{n}");
 }

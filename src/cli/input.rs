@@ -53,15 +53,21 @@ impl Source {
     }
 }
 
-fn wanted(path: &Path, exts: &[&str]) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    exts.iter().any(|e| name.ends_with(e))
+/// Which files a directory walk picks up, by file name.
+pub type Wanted = fn(&str) -> bool;
+
+pub fn manifest_name(name: &str) -> bool {
+    super::MANIFEST_EXTS.iter().any(|e| name.ends_with(e))
+}
+
+fn wanted(path: &Path, want: Wanted) -> bool {
+    want(path.file_name().and_then(|n| n.to_str()).unwrap_or(""))
 }
 
 /// Expands the command-line paths: files as given, directories walked
 /// recursively (sorted, hidden entries skipped, symlinked directories not
 /// followed) for files ending in one of `exts`.
-pub fn gather(paths: &[String], exts: &[&str]) -> (Vec<Source>, Vec<InputError>) {
+pub fn gather(paths: &[String], want: Wanted) -> (Vec<Source>, Vec<InputError>) {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for p in paths {
@@ -71,7 +77,7 @@ pub fn gather(paths: &[String], exts: &[&str]) -> (Vec<Source>, Vec<InputError>)
         }
         let path = PathBuf::from(p);
         match std::fs::metadata(&path) {
-            Ok(m) if m.is_dir() => walk(&path, exts, &mut out, &mut errors),
+            Ok(m) if m.is_dir() => walk(&path, want, &mut out, &mut errors),
             Ok(_) => out.push(Source::File(path)),
             Err(e) => errors.push(InputError {
                 file: p.clone(),
@@ -84,7 +90,7 @@ pub fn gather(paths: &[String], exts: &[&str]) -> (Vec<Source>, Vec<InputError>)
     (out, errors)
 }
 
-fn walk(dir: &Path, exts: &[&str], out: &mut Vec<Source>, errors: &mut Vec<InputError>) {
+fn walk(dir: &Path, want: Wanted, out: &mut Vec<Source>, errors: &mut Vec<InputError>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
@@ -111,8 +117,8 @@ fn walk(dir: &Path, exts: &[&str], out: &mut Vec<Source>, errors: &mut Vec<Input
             continue;
         };
         if meta.is_dir() {
-            walk(&path, exts, out, errors);
-        } else if wanted(&path, exts) && std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+            walk(&path, want, out, errors);
+        } else if wanted(&path, want) && std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
             out.push(Source::File(path));
         }
     }

@@ -4,14 +4,14 @@ use std::io::{self, Write};
 
 use serde_json::{Value as Json, json};
 
-use super::input::gather;
+use super::input::{gather, manifest_name};
 use super::pss::error_json;
-use super::{EXIT_ERROR, Format, MANIFEST_EXTS, stdout, write_json};
+use super::{EXIT_ERROR, Format, stdout, write_json};
 use crate::model::effective::effective;
 use crate::report::{decode_text, for_each_workload, parse_file};
 
 pub fn run(format: Format, paths: &[String]) -> io::Result<u8> {
-    let (sources, mut errors) = gather(paths, MANIFEST_EXTS);
+    let (sources, mut errors) = gather(paths, manifest_name);
     let mut out = stdout();
     let mut rows = Vec::new();
     for e in &errors {

@@ -4,8 +4,8 @@ use std::io::{self, Write};
 
 use serde_json::{Value as Json, json};
 
-use super::input::gather;
-use super::{EXIT_ERROR, EXIT_FINDINGS, Format, MANIFEST_EXTS, stdout, write_json};
+use super::input::{gather, manifest_name};
+use super::{EXIT_ERROR, EXIT_FINDINGS, Format, stdout, write_json};
 use crate::pss::{Level, Version, Violation, aggregate};
 use crate::report::{InputError, PssOutcome, decode_text, pss_file};
 
@@ -27,7 +27,7 @@ pub fn run(
         Some(l) => vec![l],
         None => vec![Level::Baseline, Level::Restricted],
     };
-    let (sources, mut errors) = gather(paths, MANIFEST_EXTS);
+    let (sources, mut errors) = gather(paths, manifest_name);
     let mut out = stdout();
     let mut workloads: Vec<PssOutcome> = Vec::new();
     let mut skipped = 0;

@@ -2,12 +2,15 @@
 
 use std::io::{self, IsTerminal, Write};
 
-use super::input::gather;
-use super::{EXIT_ERROR, EXIT_FINDINGS, Format, MANIFEST_EXTS, stdout, write_json};
+use super::input::{Source, gather, manifest_name};
+use super::{EXIT_ERROR, EXIT_FINDINGS, Format, stdout, write_json};
+use crate::dockerfile::index::{
+    ImageIndex, from_compose, from_podsec_toml, from_skaffold, is_dockerfile_name,
+};
 use crate::output::{json, text};
 use crate::pss::Version;
 use crate::rules::{Lang, Selection, Severity};
-use crate::scan::{Diagnostic, Options, scan_file};
+use crate::scan::{Diagnostic, Options, ScanFile, scan_dockerfile, scan_file};
 
 pub struct Args {
     pub paths: Vec<String>,
@@ -46,32 +49,105 @@ pub fn run(args: Args) -> io::Result<u8> {
         minor: args.version.minor(),
         selection: args.selection,
     };
-    let (sources, mut errors) = gather(&args.paths, MANIFEST_EXTS);
+    let (sources, mut errors) = gather(&args.paths, scan_name);
     for e in &errors {
         eprintln!("{e}");
     }
+    // Read everything first: Dockerfiles and mapping files feed the image
+    // index that the manifests' cross-checks use.
+    let mut texts: Vec<(String, Kind, Vec<u8>)> = Vec::new();
+    for src in &sources {
+        let name = src.name();
+        match src.read() {
+            Ok(b) => {
+                let kind = classify(
+                    &name,
+                    matches!(src, Source::File(_)) && args.paths.contains(&name),
+                );
+                texts.push((name, kind, b));
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                errors.push(e);
+            }
+        }
+    }
+    let mut index = ImageIndex::default();
+    let mut results: Vec<(usize, ScanFile)> = Vec::new();
+    for (i, (name, kind, bytes)) in texts.iter().enumerate() {
+        if *kind == Kind::Manifest && !name.contains("skaffold.") && !name.contains("compose.") {
+            continue;
+        }
+        let text = match crate::report::decode_text(name, bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                // Manifests report their own decoding errors below.
+                if *kind != Kind::Manifest {
+                    errors.push(e);
+                }
+                continue;
+            }
+        };
+        match kind {
+            Kind::Dockerfile => {
+                let mut file = scan_dockerfile(name, text, &opts, args.lang);
+                if let Some(b) = file.built.take() {
+                    index.add_dockerfile(b);
+                }
+                results.push((i, file));
+            }
+            Kind::PodsecToml => match from_podsec_toml(name, text) {
+                Ok(pairs) => pairs
+                    .iter()
+                    .for_each(|(img, df)| index.add_mapping(img, df)),
+                Err(e) => errors.push(crate::report::InputError {
+                    file: name.clone(),
+                    line: 0,
+                    column: 0,
+                    message: format!("invalid podsec.toml: {}", e.lines().next().unwrap_or("")),
+                }),
+            },
+            Kind::Manifest => {
+                let base = name.rsplit('/').next().unwrap_or(name);
+                if base.starts_with("skaffold.") {
+                    from_skaffold(name, text)
+                        .iter()
+                        .for_each(|(img, df)| index.add_mapping(img, df));
+                } else if base.contains("compose.") {
+                    from_compose(name, text)
+                        .iter()
+                        .for_each(|(img, df)| index.add_mapping(img, df));
+                }
+            }
+        }
+    }
+    for (i, (name, kind, bytes)) in texts.iter().enumerate() {
+        if *kind != Kind::Manifest {
+            continue;
+        }
+        let text = match crate::report::decode_text(name, bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                results.push((
+                    i,
+                    ScanFile {
+                        diagnostics: Vec::new(),
+                        built: None,
+                        errors: vec![e],
+                        workloads: 0,
+                        skipped: 0,
+                    },
+                ));
+                continue;
+            }
+        };
+        results.push((i, scan_file(name, text, &opts, args.lang, &index)));
+    }
+    results.sort_by_key(|(i, _)| *i);
     let mut out = stdout();
     let mut all: Vec<Diagnostic> = Vec::new();
     let mut workloads = 0;
-    for src in &sources {
-        let name = src.name();
-        let bytes = match src.read() {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("{e}");
-                errors.push(e);
-                continue;
-            }
-        };
-        let text = match crate::report::decode_text(&name, &bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("{e}");
-                errors.push(e);
-                continue;
-            }
-        };
-        let file = scan_file(&name, text, &opts, args.lang);
+    for (_, file) in results {
         for e in &file.errors {
             eprintln!("{e}");
         }
@@ -148,5 +224,30 @@ fn summary(
             "podsec scan: 파일 {files}개, 워크로드 {workloads}개에서 발견 {}건{by}, 오류 {errors}건",
             all.len()
         ),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Manifest,
+    Dockerfile,
+    PodsecToml,
+}
+
+/// Files a directory walk picks up: manifests, Dockerfiles, podsec.toml.
+fn scan_name(name: &str) -> bool {
+    manifest_name(name) || is_dockerfile_name(name) || name == "podsec.toml"
+}
+
+/// A file given explicitly that is neither a manifest nor podsec.toml is
+/// read as a Dockerfile, whatever its name.
+fn classify(path: &str, explicit: bool) -> Kind {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if name == "podsec.toml" {
+        Kind::PodsecToml
+    } else if is_dockerfile_name(name) || (explicit && path != "-" && !manifest_name(name)) {
+        Kind::Dockerfile
+    } else {
+        Kind::Manifest
     }
 }

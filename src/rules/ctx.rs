@@ -1,5 +1,10 @@
 //! What a rule sees (one workload, already decoded) and what it reports.
 
+use crate::dockerfile::Dockerfile;
+use crate::dockerfile::images::BaseImage;
+use crate::dockerfile::index::ImageIndex;
+use crate::dockerfile::parse::Span as DfSpan;
+use crate::dockerfile::user::Analysis;
 use crate::kb::CveLink;
 use crate::model::effective::{EffectiveSecurityContext, Origin, effective};
 use crate::model::{Container, PodTemplate, Workload};
@@ -17,6 +22,8 @@ pub struct Ctx<'a, 'd> {
     /// Check IDs whose revision in force at `minor` fails for this pod.
     failing: Vec<&'static str>,
     effective: Vec<EffectiveSecurityContext<'a, 'd>>,
+    /// What is known of the images the containers run.
+    pub images: &'a ImageIndex,
 }
 
 impl<'a, 'd> Ctx<'a, 'd> {
@@ -25,6 +32,7 @@ impl<'a, 'd> Ctx<'a, 'd> {
         workload: &'a Workload<'d>,
         pod: &'a PodTemplate<'d>,
         minor: u32,
+        images: &'a ImageIndex,
     ) -> Self {
         let failing = CHECKS
             .iter()
@@ -49,6 +57,7 @@ impl<'a, 'd> Ctx<'a, 'd> {
             minor,
             failing,
             effective,
+            images,
         }
     }
 
@@ -101,6 +110,11 @@ impl<'a, 'd> Ctx<'a, 'd> {
         }
     }
 
+    /// What the table knows of a base image, for messages.
+    pub fn base_image(&self, reference: &str) -> Option<BaseImage> {
+        crate::dockerfile::images::lookup(reference)
+    }
+
     /// Whether the target version runs a check (its first revision).
     pub fn check_runs(&self, id: &str) -> bool {
         pss::CHECKS
@@ -114,8 +128,8 @@ impl<'a, 'd> Ctx<'a, 'd> {
 #[derive(Clone, Debug)]
 pub struct Finding {
     pub rule: &'static Rule,
-    /// The offending node, or where the missing field belongs.
-    pub node: NodeId,
+    /// The offending node (or span), or where the missing field belongs.
+    pub at: At,
     pub container: Option<String>,
     /// The effective value, for display (`None` when unset).
     pub value: Option<String>,
@@ -124,6 +138,21 @@ pub struct Finding {
     pub args: Vec<(&'static str, Arg)>,
     /// CVEs specific to this finding (added to the rule's own).
     pub extra_cves: Vec<CveLink>,
+}
+
+/// Where a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum At {
+    Node(NodeId),
+    Span(DfSpan),
+}
+
+/// What a Dockerfile rule sees.
+pub struct DockerCtx<'a> {
+    pub df: &'a Dockerfile,
+    pub text: &'a str,
+    /// The final stage's user analysis (`None` when there is no stage).
+    pub analysis: Option<&'a Analysis>,
 }
 
 /// A message placeholder's value.
@@ -141,9 +170,18 @@ pub struct Sink {
 impl Sink {
     /// Reports a finding; refine it with the builder methods.
     pub fn report(&mut self, rule: &'static Rule, node: NodeId) -> &mut Finding {
+        self.report_at(rule, At::Node(node))
+    }
+
+    /// Reports a finding at a span of a Dockerfile.
+    pub fn report_span(&mut self, rule: &'static Rule, span: DfSpan) -> &mut Finding {
+        self.report_at(rule, At::Span(span))
+    }
+
+    fn report_at(&mut self, rule: &'static Rule, at: At) -> &mut Finding {
         self.findings.push(Finding {
             rule,
-            node,
+            at,
             container: None,
             value: None,
             origin: Origin::Default,

@@ -4,8 +4,10 @@
 
 mod capabilities;
 mod ctx;
+mod dockerfile;
 mod fields;
 mod host;
+mod images;
 mod registry;
 mod seccomp;
 mod security_context;
@@ -16,7 +18,7 @@ use serde::Serialize;
 
 use crate::pss::Level;
 
-pub use ctx::{Arg, Ctx, Finding, Sink};
+pub use ctx::{Arg, At, Ctx, DockerCtx, Finding, Sink};
 pub use registry::RULES;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -147,7 +149,22 @@ pub struct Rule {
     /// The same manifest fixed: does not trigger it.
     pub use_instead: &'static str,
     pub references: &'static [&'static str],
-    pub check: fn(&Ctx<'_, '_>, &mut Sink),
+    pub check: Check,
+}
+
+/// What a rule looks at.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// A workload's pod template (manifests).
+    Workload(fn(&Ctx<'_, '_>, &mut Sink)),
+    /// A Dockerfile.
+    Dockerfile(fn(&DockerCtx<'_>, &mut Sink)),
+}
+
+impl Rule {
+    pub fn is_dockerfile(&self) -> bool {
+        matches!(self.check, Check::Dockerfile(_))
+    }
 }
 
 impl Rule {

@@ -1,9 +1,16 @@
 //! Every rule, sorted by code. Adding a rule: its file, its fixture, one line here.
 
 use super::Rule;
-use super::{capabilities, fields, host, seccomp, security_context, sysctls, volumes};
+use super::{
+    capabilities, dockerfile, fields, host, images, seccomp, security_context, sysctls, volumes,
+};
 
 pub static RULES: &[&Rule] = &[
+    &dockerfile::missing_user::RULE,
+    &dockerfile::root_user::RULE,
+    &dockerfile::non_numeric_user::RULE,
+    &dockerfile::unused_user::RULE,
+    &dockerfile::setuid_helper::RULE,
     &security_context::privileged_container::RULE,
     &security_context::privilege_escalation_allowed::RULE,
     &security_context::run_as_root_possible::RULE,
@@ -46,4 +53,7 @@ pub static RULES: &[&Rule] = &[
     &fields::pod_field_in_container_context::RULE,
     &fields::invalid_profile_type::RULE,
     &fields::invalid_proc_mount::RULE,
+    &images::image_user_not_numeric::RULE,
+    &images::non_root_with_root_image::RULE,
+    &images::image_runs_as_root::RULE,
 ];

@@ -1,6 +1,6 @@
 use crate::model::effective::Origin;
 use crate::pss::Level;
-use crate::rules::{Category, Ctx, PssTag, Rule, Severity, Sink, Text};
+use crate::rules::{Category, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
     code: "PS201",
@@ -39,7 +39,7 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted",
         "https://man7.org/linux/man-pages/man7/capabilities.7.html",
     ],
-    check,
+    check: Check::Workload(check),
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {

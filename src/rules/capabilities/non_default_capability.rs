@@ -1,7 +1,7 @@
 use crate::kb;
 use crate::model::effective::Origin;
 use crate::pss::Level;
-use crate::rules::{Category, Ctx, PssTag, Rule, Severity, Sink, Text};
+use crate::rules::{Category, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
     code: "PS202",
@@ -36,7 +36,7 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline",
         "https://man7.org/linux/man-pages/man7/capabilities.7.html",
     ],
-    check,
+    check: Check::Workload(check),
 };
 
 const BASELINE: &[&str] = &[

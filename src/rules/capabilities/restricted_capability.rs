@@ -1,6 +1,6 @@
 use crate::model::effective::Origin;
 use crate::pss::Level;
-use crate::rules::{Category, Ctx, PssTag, Rule, Severity, Sink, Text};
+use crate::rules::{Category, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
     code: "PS203",
@@ -34,7 +34,7 @@ pub static RULE: Rule = Rule {
     references: &[
         "https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted",
     ],
-    check,
+    check: Check::Workload(check),
 };
 
 const BASELINE: &[&str] = &[

@@ -1,6 +1,6 @@
 use crate::model::effective::Origin;
 use crate::model::pod::Profile;
-use crate::rules::{Category, Ctx, Rule, Severity, Sink, Text};
+use crate::rules::{Category, Check, Ctx, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
     code: "PS603",
@@ -30,7 +30,7 @@ pub static RULE: Rule = Rule {
     references: &[
         "https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#security-context",
     ],
-    check,
+    check: Check::Workload(check),
 };
 
 fn invalid(p: &Profile<'_>) -> bool {

@@ -1,5 +1,5 @@
 use crate::model::effective::Origin;
-use crate::rules::{Category, Ctx, Rule, Severity, Sink, Text};
+use crate::rules::{Category, Check, Ctx, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
     code: "PS602",
@@ -29,7 +29,7 @@ pub static RULE: Rule = Rule {
     references: &[
         "https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#security-context-1",
     ],
-    check,
+    check: Check::Workload(check),
 };
 
 const POD_ONLY: &[&str] = &[

@@ -1,5 +1,5 @@
 use crate::model::effective::Origin;
-use crate::rules::{Category, Ctx, Rule, Severity, Sink, Text};
+use crate::rules::{Category, Check, Ctx, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
     code: "PS305",
@@ -27,7 +27,7 @@ pub static RULE: Rule = Rule {
     example: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: ci\nspec:\n  containers:\n    - name: ci\n      image: example/ci:1\n  volumes:\n    - name: docker\n      hostPath:\n        path: /var/run/docker.sock\n",
     use_instead: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: ci\nspec:\n  containers:\n    - name: ci\n      image: example/ci:1\n  volumes:\n    - name: work\n      emptyDir: {}\n",
     references: &["https://kubernetes.io/docs/concepts/storage/volumes/#hostpath"],
-    check,
+    check: Check::Workload(check),
 };
 
 /// Why a node path is sensitive, or `None`.

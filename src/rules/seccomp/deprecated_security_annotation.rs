@@ -1,5 +1,5 @@
 use crate::model::effective::Origin;
-use crate::rules::{Category, Ctx, Rule, Severity, Sink, Text};
+use crate::rules::{Category, Check, Ctx, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
     code: "PS124",
@@ -30,7 +30,7 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/tutorials/security/seccomp/",
         "https://kubernetes.io/docs/tutorials/security/apparmor/",
     ],
-    check,
+    check: Check::Workload(check),
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {

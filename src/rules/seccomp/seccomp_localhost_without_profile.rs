@@ -1,6 +1,6 @@
 use crate::model::effective::Origin;
 use crate::model::pod::Profile;
-use crate::rules::{Category, Ctx, Rule, Severity, Sink, Text};
+use crate::rules::{Category, Check, Ctx, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
     code: "PS123",
@@ -28,7 +28,7 @@ pub static RULE: Rule = Rule {
     example: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  securityContext:\n    seccompProfile:\n      type: Localhost\n  containers:\n    - name: web\n      image: example/web:1\n",
     use_instead: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  securityContext:\n    seccompProfile:\n      type: Localhost\n      localhostProfile: profiles/web.json\n  containers:\n    - name: web\n      image: example/web:1\n",
     references: &["https://github.com/kubernetes/kubernetes/issues/118690"],
-    check,
+    check: Check::Workload(check),
 };
 
 fn empty_localhost(p: &Profile<'_>) -> bool {

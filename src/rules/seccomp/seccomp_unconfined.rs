@@ -1,6 +1,6 @@
 use crate::model::effective::Origin;
 use crate::pss::Level;
-use crate::rules::{Category, Ctx, PssTag, Rule, Severity, Sink, Text};
+use crate::rules::{Category, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
     code: "PS122",
@@ -35,7 +35,7 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline",
         "https://kubernetes.io/docs/tutorials/security/seccomp/",
     ],
-    check,
+    check: Check::Workload(check),
 };
 
 const POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";

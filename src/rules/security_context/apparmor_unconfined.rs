@@ -1,7 +1,7 @@
 use crate::model::effective::Origin;
 use crate::model::pod::Profile;
 use crate::pss::Level;
-use crate::rules::{Category, Ctx, PssTag, Rule, Severity, Sink, Text};
+use crate::rules::{Category, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
     code: "PS117",
@@ -36,7 +36,7 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline",
         "https://kubernetes.io/docs/tutorials/security/apparmor/",
     ],
-    check,
+    check: Check::Workload(check),
 };
 
 fn bad(p: &Profile<'_>) -> bool {

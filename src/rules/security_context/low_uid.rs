@@ -1,5 +1,5 @@
 use crate::model::effective::Origin;
-use crate::rules::{Category, Ctx, Rule, Severity, Sink, Text};
+use crate::rules::{Category, Check, Ctx, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
     code: "PS110",
@@ -29,7 +29,7 @@ pub static RULE: Rule = Rule {
     references: &[
         "https://kubernetes.io/docs/concepts/security/linux-kernel-security-constraints/",
     ],
-    check,
+    check: Check::Workload(check),
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {

@@ -1,5 +1,5 @@
 use crate::model::effective::Origin;
-use crate::rules::{Category, Ctx, Rule, Severity, Sink, Text};
+use crate::rules::{Category, Check, Ctx, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
     code: "PS112",
@@ -27,7 +27,7 @@ pub static RULE: Rule = Rule {
     example: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: agent\nspec:\n  containers:\n    - name: agent\n      image: example/agent:1\n      securityContext:\n        privileged: true\n        allowPrivilegeEscalation: false\n",
     use_instead: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: agent\nspec:\n  containers:\n    - name: agent\n      image: example/agent:1\n      securityContext:\n        allowPrivilegeEscalation: false\n",
     references: &["https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"],
-    check,
+    check: Check::Workload(check),
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {

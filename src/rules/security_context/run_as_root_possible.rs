@@ -1,5 +1,5 @@
 use crate::pss::Level;
-use crate::rules::{Category, Ctx, PssTag, Rule, Severity, Sink, Text};
+use crate::rules::{Category, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
     code: "PS103",
@@ -34,7 +34,7 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted",
         "https://kubernetes.io/docs/tasks/configure-pod-container/security-context/",
     ],
-    check,
+    check: Check::Workload(check),
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
@@ -65,7 +65,10 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
     }
     // An explicit pod-level false fails even when every container overrides it.
     if let Some(v) = pod_false
-        && out.findings.iter().all(|f| f.node != v.node)
+        && out
+            .findings
+            .iter()
+            .all(|f| f.at != crate::rules::At::Node(v.node))
     {
         out.report(&RULE, v.node)
             .on_pod()

@@ -1,7 +1,7 @@
 use crate::model::effective::Origin;
 use crate::model::pod::SeLinuxOptions;
 use crate::pss::Level;
-use crate::rules::{Category, Ctx, PssTag, Rule, Severity, Sink, Text};
+use crate::rules::{Category, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
     code: "PS116",
@@ -33,7 +33,7 @@ pub static RULE: Rule = Rule {
     example: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  securityContext:\n    seLinuxOptions:\n      type: spc_t\n  containers:\n    - name: web\n      image: example/web:1\n",
     use_instead: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  securityContext:\n    seLinuxOptions:\n      level: \"s0:c123,c456\"\n  containers:\n    - name: web\n      image: example/web:1\n",
     references: &["https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline"],
-    check,
+    check: Check::Workload(check),
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {

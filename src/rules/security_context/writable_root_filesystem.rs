@@ -1,4 +1,4 @@
-use crate::rules::{Category, Ctx, Rule, Severity, Sink, Text};
+use crate::rules::{Category, Check, Ctx, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
     code: "PS111",
@@ -26,7 +26,7 @@ pub static RULE: Rule = Rule {
     example: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: example/web:1\n",
     use_instead: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: example/web:1\n      securityContext:\n        readOnlyRootFilesystem: true\n      volumeMounts:\n        - {name: tmp, mountPath: /tmp}\n  volumes:\n    - {name: tmp, emptyDir: {}}\n",
     references: &["https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"],
-    check,
+    check: Check::Workload(check),
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {

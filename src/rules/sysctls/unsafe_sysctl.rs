@@ -1,6 +1,6 @@
 use crate::model::effective::Origin;
 use crate::pss::{Level, sysctl_allowed};
-use crate::rules::{Category, Ctx, PssTag, Rule, Severity, Sink, Text};
+use crate::rules::{Category, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
     code: "PS501",
@@ -35,7 +35,7 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline",
         "https://kubernetes.io/docs/tasks/administer-cluster/sysctl-cluster/",
     ],
-    check,
+    check: Check::Workload(check),
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
