@@ -104,6 +104,20 @@ proptest! {
 }
 
 #[test]
+fn byte_order_marks_keep_positions() {
+    for (name, text) in [
+        ("b.yaml", "\u{feff}apiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec:\n  hostPID: true\n"),
+        ("b.json", "\u{feff}{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"b\"},\"spec\":{\"hostPID\":true}}"),
+    ] {
+        let opts = podsec::scan::Options { minor: 37, selection: podsec::rules::Selection { select: vec!["PS302".into()], ignore: vec![] } };
+        let f = podsec::scan::scan_file(name, text, &opts, podsec::rules::Lang::En, &Default::default());
+        assert!(f.errors.is_empty(), "{name}: {:?}", f.errors);
+        let d = &f.diagnostics[0];
+        assert_eq!(d.source_line.chars().skip(d.column as usize - 1).take((d.end_column - d.column) as usize).collect::<String>(), "true", "{name}");
+    }
+}
+
+#[test]
 fn hostile_inputs() {
     let deep = "a:\n".to_string() + &"  [".repeat(5000);
     run_everything("deep.yaml", &deep);
@@ -129,4 +143,34 @@ fn hostile_inputs() {
     );
     let long_line = format!("kind: Pod\nmetadata: {{name: {}}}\n", "x".repeat(1 << 20));
     run_everything("long.yaml", &long_line);
+}
+
+fn dockerfile_token() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "FROM ", "AS ", "USER ", "RUN ", "COPY ", "ARG ", "ENV ", "\n", " ", "\\\n", "`\n", "# escape=`\n",
+        "<<EOF", "<<-\"X\"", "EOF\n", "X\n", "--chown=", "--from=", "[\"a\", \"b\"]", "$A", "${A:-b}",
+        "${", "}", "useradd -u 10001 app", "adduser -D app", "&&", ";", "'", "\"", "#", "root", "0:0",
+        "node:20-alpine", "ü", "\r\n", "\t",
+    ])
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn dockerfile_parser_never_panics(tokens in prop::collection::vec(dockerfile_token(), 0..80), raw in ".{0,200}") {
+        for text in [tokens.concat(), raw] {
+            let df = podsec::dockerfile::parse(&text);
+            let _ = podsec::dockerfile::user::analyze(&df);
+            for i in &df.instructions {
+                // Every span lies inside the text, on character boundaries.
+                for sp in [i.span, i.keyword_span, i.args_span] {
+                    prop_assert!(sp.start <= sp.end && sp.end as usize <= text.len());
+                    prop_assert!(text.is_char_boundary(sp.start as usize) && text.is_char_boundary(sp.end as usize));
+                }
+            }
+            let opts = podsec::scan::Options { minor: 37, selection: podsec::rules::Selection { select: vec!["ALL".into()], ignore: vec![] } };
+            let _ = podsec::scan::scan_dockerfile("Dockerfile", &text, &opts, podsec::rules::Lang::En);
+        }
+    }
 }

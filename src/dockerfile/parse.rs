@@ -193,14 +193,15 @@ fn continued(line: &str, escape: char) -> Option<&str> {
 }
 
 pub fn parse(text: &str) -> Dockerfile {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let (directives, escape) = directives(text);
+    // A byte-order mark is skipped in place, so spans stay offsets of `text`.
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let (directives, escape) = directives(&text[bom..]);
     let mut df = Dockerfile {
         directives,
         escape,
         ..Dockerfile::default()
     };
-    let mut lines = Lines { text, pos: 0 };
+    let mut lines = Lines { text, pos: bom };
     while let Some((start, line)) = lines.next() {
         let trimmed = line.trim_start();
         if trimmed.is_empty() || is_comment(line) {
@@ -329,7 +330,7 @@ pub fn parse(text: &str) -> Dockerfile {
         if inst.map.first().is_none_or(|(a, _)| *a != 0) {
             inst.map.insert(0, (0, first_src));
         }
-        inst.args_span.start = first_src;
+        inst.args_span.start = first_src.min(inst.args_span.end);
         // Exec form.
         if inst.args.starts_with('[')
             && let Ok(v) = serde_json::from_str::<Vec<String>>(&inst.args)

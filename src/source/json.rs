@@ -11,12 +11,15 @@ use super::{LineIndex, ParseError, Stream};
 /// The JSON parser recurses, so nesting is checked before it runs.
 const MAX_DEPTH: usize = super::yaml::MAX_DEPTH;
 
-pub fn parse(text: &str) -> Stream<'_> {
-    let index = LineIndex::new(text);
+pub fn parse(full: &str) -> Stream<'_> {
+    let index = LineIndex::new(full);
+    // A byte-order mark is skipped; ranges are shifted back onto `full`.
+    let base = if full.starts_with('\u{feff}') { 3 } else { 0 };
+    let text = &full[base..];
     let mut stream = Stream::default();
     if let Some(at) = too_deep(text) {
         stream.errors.push(ParseError {
-            pos: index.pos(at, at),
+            pos: index.pos(base + at, base + at),
             message: "nesting is too deep".into(),
         });
         return stream;
@@ -33,7 +36,7 @@ pub fn parse(text: &str) -> Stream<'_> {
     };
     match parse_to_ast(text, &CollectOptions::default(), &options) {
         Err(e) => stream.errors.push(ParseError {
-            pos: index.pos(e.range().start, e.range().end),
+            pos: index.pos(base + e.range().start, base + e.range().end),
             message: e.kind().to_string(),
         }),
         Ok(result) => {
@@ -41,6 +44,7 @@ pub fn parse(text: &str) -> Stream<'_> {
                 let mut b = JsonBuilder {
                     nodes: Vec::new(),
                     index: &index,
+                    base,
                 };
                 let root = b.add(&value);
                 let pos = b.nodes[root as usize].pos;
@@ -89,6 +93,7 @@ fn too_deep(text: &str) -> Option<usize> {
 struct JsonBuilder<'a, 'i> {
     nodes: Vec<Node<'a>>,
     index: &'i LineIndex<'i>,
+    base: usize,
 }
 
 impl<'a> JsonBuilder<'a, '_> {
@@ -96,7 +101,7 @@ impl<'a> JsonBuilder<'a, '_> {
         let id = self.nodes.len() as NodeId;
         self.nodes.push(Node {
             kind,
-            pos: self.index.pos(start, end),
+            pos: self.index.pos(self.base + start, self.base + end),
             anchored: false,
         });
         id

@@ -45,7 +45,6 @@ pub fn detect(path: &str, text: &str) -> Syntax {
 }
 
 pub fn parse(syntax: Syntax, text: &str) -> Stream<'_> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     match syntax {
         Syntax::Yaml => yaml::parse(text),
         Syntax::Json => json::parse(text),
