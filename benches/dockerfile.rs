@@ -13,7 +13,10 @@ fn main() {
     for sub in std::fs::read_dir(&dir).expect("corpus").flatten() {
         if sub.path().is_dir() {
             for f in std::fs::read_dir(sub.path()).expect("corpus").flatten() {
-                files.push((f.path().display().to_string(), std::fs::read_to_string(f.path()).expect("text")));
+                files.push((
+                    f.path().display().to_string(),
+                    std::fs::read_to_string(f.path()).expect("text"),
+                ));
             }
         }
     }
@@ -31,7 +34,9 @@ fn main() {
         findings = 0;
         for _ in 0..rounds {
             for (name, text) in &files {
-                findings += scan_dockerfile(name, text, &opts, Lang::En).diagnostics.len();
+                findings += scan_dockerfile(name, text, &opts, Lang::En)
+                    .diagnostics
+                    .len();
             }
         }
         best = best.min(t.elapsed());

@@ -35,7 +35,17 @@ pub fn rule_markdown(rule: &Rule, lang: Lang) -> String {
         h("Severity", "심각도"),
         rule.severity.as_str(),
         h("Fix", "수정"),
-        h("not automatic yet", "아직 자동 수정 없음"),
+        match rule.fix.map(|f| f.applicability) {
+            Some(crate::fix::Applicability::Safe) => h("automatic (safe)", "자동 (safe)"),
+            Some(crate::fix::Applicability::Unsafe) => h(
+                "automatic (unsafe: `--unsafe-fixes`)",
+                "자동 (unsafe: `--unsafe-fixes`)"
+            ),
+            _ => h(
+                "by hand (needs a human decision)",
+                "직접 (사람의 판단이 필요하다)"
+            ),
+        },
         if rule.default_enabled {
             ""
         } else {
@@ -68,6 +78,15 @@ pub fn rule_markdown(rule: &Rule, lang: Lang) -> String {
         rule.use_instead
     );
     let _ = writeln!(s, "## {}\n\n{}\n", h("Fix", "수정 방법"), t.fix);
+    if let Some(f) = rule.fix {
+        let _ = writeln!(
+            s,
+            "## {}\n\n`{}`: {}\n",
+            h("Fix safety", "수정의 안전성"),
+            f.applicability.as_str(),
+            if lang == Lang::En { f.en } else { f.ko }
+        );
+    }
     let cves = rule.cves();
     if !cves.is_empty() {
         let _ = writeln!(s, "## CVE\n");
@@ -92,7 +111,7 @@ pub fn rule_markdown(rule: &Rule, lang: Lang) -> String {
 /// The table of every rule.
 pub fn index_markdown() -> String {
     let mut s = String::from(
-        "# Rules\n\nGenerated from the rules themselves (`UPDATE_DOCS=1 cargo test` rewrites these pages).\n\n| Code | Name | Category | Severity | PSS | Default |\n| --- | --- | --- | --- | --- | --- |\n",
+        "# Rules\n\nGenerated from the rules themselves (`UPDATE_DOCS=1 cargo test` rewrites these pages).\n\n| Code | Name | Category | Severity | PSS | Fix | Default |\n| --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for r in RULES {
         let pss = r.pss.map_or(String::new(), |p| {
@@ -100,13 +119,14 @@ pub fn index_markdown() -> String {
         });
         let _ = writeln!(
             s,
-            "| {} | [{}]({}.md) | {} | {} | {} | {} |",
+            "| {} | [{}]({}.md) | {} | {} | {} | {} | {} |",
             r.code,
             r.name,
             r.code,
             r.category.as_str(),
             r.severity.as_str(),
             pss,
+            r.fix.map_or("", |f| f.applicability.as_str()),
             if r.default_enabled { "on" } else { "opt-in" }
         );
     }

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod dockerfile;
 pub mod docs;
+pub mod fix;
 pub mod kb;
 pub mod model;
 pub mod output;

@@ -4,12 +4,14 @@
 use serde::Serialize;
 
 use crate::dockerfile::index::{Built, ImageIndex};
+use crate::fix::Fix;
+use crate::fix::editor::Editor;
 use crate::kb::CveLink;
 use crate::report::{InputError, for_each_workload, parse_file};
 use crate::rules::{
     At, Check, Ctx, DockerCtx, Finding, Lang, RULES, Rule, Selection, Severity, Sink, render,
 };
-use crate::source::{LineIndex, Pos};
+use crate::source::{Doc, LineIndex, Pos};
 
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -40,6 +42,8 @@ pub struct Diagnostic {
     pub origin: &'static str,
     pub fix: &'static str,
     pub cves: Vec<CveLink>,
+    /// The automatic fix (`null` when the rule has none here).
+    pub autofix: Option<Fix>,
     #[serde(skip)]
     pub rule: &'static Rule,
     /// The text of the diagnostic's first line, for snippets.
@@ -77,10 +81,18 @@ pub fn scan_file(
     let mut errors = parsed.errors;
     let mut raw: Vec<(Finding, Pos, [String; 3])> = Vec::new();
     let mut workloads = 0;
+    let json = crate::source::detect(file, text) == crate::source::Syntax::Json;
+    let mut editor: Option<(*const Doc<'_>, Editor<'_, '_>)> = None;
     let skipped = for_each_workload(file, &parsed.docs, &mut errors, |doc, w| {
         workloads += 1;
         let Some(pod) = &w.pod else { return };
-        let ctx = Ctx::new(doc, w, pod, opts.minor, images);
+        if editor.as_ref().is_none_or(|(d, _)| !std::ptr::eq(*d, doc)) {
+            editor = Some((doc as *const _, Editor::new(text, doc, json)));
+        }
+        let Some((_, edit)) = editor.as_ref() else {
+            return;
+        };
+        let ctx = Ctx::new(doc, w, pod, opts.minor, images, edit);
         let mut sink = Sink::default();
         for rule in &rules {
             if let Check::Workload(check) = rule.check {
@@ -237,6 +249,7 @@ fn locate(
             origin: f.origin.as_str(),
             fix: f.rule.text(lang).fix,
             cves,
+            autofix: f.fix,
             rule: f.rule,
             source_line: line_text(text, pos.start as usize).to_string(),
         });

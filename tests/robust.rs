@@ -106,14 +106,40 @@ proptest! {
 #[test]
 fn byte_order_marks_keep_positions() {
     for (name, text) in [
-        ("b.yaml", "\u{feff}apiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec:\n  hostPID: true\n"),
-        ("b.json", "\u{feff}{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"b\"},\"spec\":{\"hostPID\":true}}"),
+        (
+            "b.yaml",
+            "\u{feff}apiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec:\n  hostPID: true\n",
+        ),
+        (
+            "b.json",
+            "\u{feff}{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"b\"},\"spec\":{\"hostPID\":true}}",
+        ),
     ] {
-        let opts = podsec::scan::Options { minor: 37, selection: podsec::rules::Selection { select: vec!["PS302".into()], ignore: vec![] } };
-        let f = podsec::scan::scan_file(name, text, &opts, podsec::rules::Lang::En, &Default::default());
+        let opts = podsec::scan::Options {
+            minor: 37,
+            selection: podsec::rules::Selection {
+                select: vec!["PS302".into()],
+                ignore: vec![],
+            },
+        };
+        let f = podsec::scan::scan_file(
+            name,
+            text,
+            &opts,
+            podsec::rules::Lang::En,
+            &Default::default(),
+        );
         assert!(f.errors.is_empty(), "{name}: {:?}", f.errors);
         let d = &f.diagnostics[0];
-        assert_eq!(d.source_line.chars().skip(d.column as usize - 1).take((d.end_column - d.column) as usize).collect::<String>(), "true", "{name}");
+        assert_eq!(
+            d.source_line
+                .chars()
+                .skip(d.column as usize - 1)
+                .take((d.end_column - d.column) as usize)
+                .collect::<String>(),
+            "true",
+            "{name}"
+        );
     }
 }
 
@@ -147,10 +173,42 @@ fn hostile_inputs() {
 
 fn dockerfile_token() -> impl Strategy<Value = &'static str> {
     prop::sample::select(vec![
-        "FROM ", "AS ", "USER ", "RUN ", "COPY ", "ARG ", "ENV ", "\n", " ", "\\\n", "`\n", "# escape=`\n",
-        "<<EOF", "<<-\"X\"", "EOF\n", "X\n", "--chown=", "--from=", "[\"a\", \"b\"]", "$A", "${A:-b}",
-        "${", "}", "useradd -u 10001 app", "adduser -D app", "&&", ";", "'", "\"", "#", "root", "0:0",
-        "node:20-alpine", "ü", "\r\n", "\t",
+        "FROM ",
+        "AS ",
+        "USER ",
+        "RUN ",
+        "COPY ",
+        "ARG ",
+        "ENV ",
+        "\n",
+        " ",
+        "\\\n",
+        "`\n",
+        "# escape=`\n",
+        "<<EOF",
+        "<<-\"X\"",
+        "EOF\n",
+        "X\n",
+        "--chown=",
+        "--from=",
+        "[\"a\", \"b\"]",
+        "$A",
+        "${A:-b}",
+        "${",
+        "}",
+        "useradd -u 10001 app",
+        "adduser -D app",
+        "&&",
+        ";",
+        "'",
+        "\"",
+        "#",
+        "root",
+        "0:0",
+        "node:20-alpine",
+        "ü",
+        "\r\n",
+        "\t",
     ])
 }
 

@@ -16,7 +16,8 @@ pub fn rule_json(r: &Rule, lang: Lang) -> Value {
         "name": r.name,
         "category": r.category.as_str(),
         "severity": r.severity.as_str(),
-        "fixable": false,
+        "fixable": r.fix.is_some(),
+        "fix_safety": r.fix.map(|f| json!({"applicability": f.applicability.as_str(), "why": if lang == Lang::En { f.en } else { f.ko }})),
         "default_enabled": r.default_enabled,
         "pss": r.pss.map(|p| json!({"level": p.level.as_str(), "check": p.check, "since": format!("v1.{}", p.since)})),
         "title": t.title,
@@ -84,7 +85,7 @@ pub fn list(format: Format, lang: Lang) -> io::Result<u8> {
                     r.name,
                     r.category.as_str(),
                     r.severity.as_str(),
-                    "no",
+                    r.fix.map_or("no", |f| f.applicability.as_str()),
                     r.text(lang).title
                 )?;
             }

@@ -2,8 +2,10 @@
 //! module (with the webhook) that does I/O.
 
 mod explain;
+mod fix;
 mod input;
 mod inspect;
+mod kustomize;
 mod pss;
 mod scan;
 
@@ -77,6 +79,37 @@ enum Command {
         fail_on: Severity,
         #[arg(long, value_enum, default_value = "auto")]
         color: scan::ColorChoice,
+    },
+    /// Harden manifests in place: byte-range edits that keep every comment.
+    ///
+    /// Applies safe fixes; --unsafe-fixes adds those that change what the
+    /// container may do. --diff prints a unified diff and writes nothing.
+    Fix {
+        /// Files or directories (default: the current directory), `-` for stdin.
+        paths: Vec<String>,
+        /// Also apply fixes that change runtime behaviour.
+        #[arg(long)]
+        unsafe_fixes: bool,
+        /// Print a unified diff instead of writing.
+        #[arg(long)]
+        diff: bool,
+        /// Apply exactly what every workload needs to pass this level, then
+        /// re-check and report what still fails.
+        #[arg(long, value_parser = parse_level)]
+        level: Option<Level>,
+        /// Pod Security version for --level (and the PSS rules).
+        #[arg(long, default_value = "latest", value_parser = parse_version)]
+        version: Version,
+        #[arg(long, value_delimiter = ',')]
+        select: Vec<String>,
+        #[arg(long, value_delimiter = ',')]
+        ignore: Vec<String>,
+        /// Write Kustomize patches (one per workload) and a kustomization.yaml
+        /// to DIR instead of editing the files: `--emit kustomize DIR`.
+        #[arg(long, num_args = 2, value_names = ["FORMAT", "DIR"])]
+        emit: Vec<String>,
+        #[arg(long, value_parser = parse_lang)]
+        lang: Option<Lang>,
     },
     /// Print a rule's documentation (by code or name) or a CVE's entry.
     Explain {
@@ -171,6 +204,40 @@ pub fn main() -> ExitCode {
             fail_on,
             color,
         }),
+        Command::Fix {
+            paths,
+            unsafe_fixes,
+            diff,
+            level,
+            version,
+            select,
+            ignore,
+            emit,
+            lang,
+        } => {
+            let emit_kustomize = match emit.as_slice() {
+                [] => None,
+                [f, dir] if f == "kustomize" => Some(std::path::PathBuf::from(dir)),
+                _ => {
+                    eprintln!("podsec fix: error: --emit takes `kustomize DIR`");
+                    return ExitCode::from(EXIT_ERROR);
+                }
+            };
+            fix::run(fix::Args {
+                paths: if paths.is_empty() {
+                    vec![".".into()]
+                } else {
+                    paths
+                },
+                unsafe_fixes,
+                diff,
+                level,
+                version,
+                selection: Selection { select, ignore },
+                lang: lang.unwrap_or_else(Lang::from_env),
+                emit_kustomize,
+            })
+        }
         Command::Explain { key, format, lang } => {
             explain::explain(&key, format, lang.unwrap_or_else(Lang::from_env))
         }

@@ -49,78 +49,13 @@ pub fn run(args: Args) -> io::Result<u8> {
         minor: args.version.minor(),
         selection: args.selection,
     };
-    let (sources, mut errors) = gather(&args.paths, scan_name);
-    for e in &errors {
-        eprintln!("{e}");
-    }
-    // Read everything first: Dockerfiles and mapping files feed the image
-    // index that the manifests' cross-checks use.
-    let mut texts: Vec<(String, Kind, Vec<u8>)> = Vec::new();
-    for src in &sources {
-        let name = src.name();
-        match src.read() {
-            Ok(b) => {
-                let kind = classify(
-                    &name,
-                    matches!(src, Source::File(_)) && args.paths.contains(&name),
-                );
-                texts.push((name, kind, b));
-            }
-            Err(e) => {
-                eprintln!("{e}");
-                errors.push(e);
-            }
-        }
-    }
-    let mut index = ImageIndex::default();
-    let mut results: Vec<(usize, ScanFile)> = Vec::new();
-    for (i, (name, kind, bytes)) in texts.iter().enumerate() {
-        if *kind == Kind::Manifest && !name.contains("skaffold.") && !name.contains("compose.") {
-            continue;
-        }
-        let text = match crate::report::decode_text(name, bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                // Manifests report their own decoding errors below.
-                if *kind != Kind::Manifest {
-                    errors.push(e);
-                }
-                continue;
-            }
-        };
-        match kind {
-            Kind::Dockerfile => {
-                let mut file = scan_dockerfile(name, text, &opts, args.lang);
-                if let Some(b) = file.built.take() {
-                    index.add_dockerfile(b);
-                }
-                results.push((i, file));
-            }
-            Kind::PodsecToml => match from_podsec_toml(name, text) {
-                Ok(pairs) => pairs
-                    .iter()
-                    .for_each(|(img, df)| index.add_mapping(img, df)),
-                Err(e) => errors.push(crate::report::InputError {
-                    file: name.clone(),
-                    line: 0,
-                    column: 0,
-                    message: format!("invalid podsec.toml: {}", e.lines().next().unwrap_or("")),
-                }),
-            },
-            Kind::Manifest => {
-                let base = name.rsplit('/').next().unwrap_or(name);
-                if base.starts_with("skaffold.") {
-                    from_skaffold(name, text)
-                        .iter()
-                        .for_each(|(img, df)| index.add_mapping(img, df));
-                } else if base.contains("compose.") {
-                    from_compose(name, text)
-                        .iter()
-                        .for_each(|(img, df)| index.add_mapping(img, df));
-                }
-            }
-        }
-    }
+    let Loaded {
+        texts,
+        index,
+        mut results,
+        mut errors,
+        files,
+    } = load(&args.paths, &opts, args.lang);
     for (i, (name, kind, bytes)) in texts.iter().enumerate() {
         if *kind != Kind::Manifest {
             continue;
@@ -161,18 +96,12 @@ pub fn run(args: Args) -> io::Result<u8> {
         all.extend(file.diagnostics);
     }
     if args.format == Format::Json {
-        let report = json::report(
-            &all,
-            &errors,
-            &args.version.to_string(),
-            sources.len(),
-            workloads,
-        );
+        let report = json::report(&all, &errors, &args.version.to_string(), files, workloads);
         write_json(&mut out, &report)?;
     }
     out.flush()?;
     let failing = all.iter().filter(|d| d.severity >= args.fail_on).count();
-    let summary = summary(&all, sources.len(), workloads, errors.len(), args.lang);
+    let summary = summary(&all, files, workloads, errors.len(), args.lang);
     eprintln!("{summary}");
     Ok(if !errors.is_empty() {
         EXIT_ERROR
@@ -227,8 +156,101 @@ fn summary(
     }
 }
 
+/// Everything read for a scan or a fix: the files, the image index built
+/// from their Dockerfiles and mapping files, and the Dockerfiles' results.
+pub struct Loaded {
+    pub texts: Vec<(String, Kind, Vec<u8>)>,
+    pub index: ImageIndex,
+    /// Scan results of the Dockerfiles, by position in `texts`.
+    pub results: Vec<(usize, ScanFile)>,
+    pub errors: Vec<crate::report::InputError>,
+    pub files: usize,
+}
+
+pub fn load(paths: &[String], opts: &Options, lang: Lang) -> Loaded {
+    let (sources, mut errors) = gather(&paths, scan_name);
+    for e in &errors {
+        eprintln!("{e}");
+    }
+    // Read everything first: Dockerfiles and mapping files feed the image
+    // index that the manifests' cross-checks use.
+    let mut texts: Vec<(String, Kind, Vec<u8>)> = Vec::new();
+    for src in &sources {
+        let name = src.name();
+        match src.read() {
+            Ok(b) => {
+                let kind = classify(
+                    &name,
+                    matches!(src, Source::File(_)) && paths.contains(&name),
+                );
+                texts.push((name, kind, b));
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                errors.push(e);
+            }
+        }
+    }
+    let mut index = ImageIndex::default();
+    let mut results: Vec<(usize, ScanFile)> = Vec::new();
+    for (i, (name, kind, bytes)) in texts.iter().enumerate() {
+        if *kind == Kind::Manifest && !name.contains("skaffold.") && !name.contains("compose.") {
+            continue;
+        }
+        let text = match crate::report::decode_text(name, bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                // Manifests report their own decoding errors below.
+                if *kind != Kind::Manifest {
+                    errors.push(e);
+                }
+                continue;
+            }
+        };
+        match kind {
+            Kind::Dockerfile => {
+                let mut file = scan_dockerfile(name, text, opts, lang);
+                if let Some(b) = file.built.take() {
+                    index.add_dockerfile(b);
+                }
+                results.push((i, file));
+            }
+            Kind::PodsecToml => match from_podsec_toml(name, text) {
+                Ok(pairs) => pairs
+                    .iter()
+                    .for_each(|(img, df)| index.add_mapping(img, df)),
+                Err(e) => errors.push(crate::report::InputError {
+                    file: name.clone(),
+                    line: 0,
+                    column: 0,
+                    message: format!("invalid podsec.toml: {}", e.lines().next().unwrap_or("")),
+                }),
+            },
+            Kind::Manifest => {
+                let base = name.rsplit('/').next().unwrap_or(name);
+                if base.starts_with("skaffold.") {
+                    from_skaffold(name, text)
+                        .iter()
+                        .for_each(|(img, df)| index.add_mapping(img, df));
+                } else if base.contains("compose.") {
+                    from_compose(name, text)
+                        .iter()
+                        .for_each(|(img, df)| index.add_mapping(img, df));
+                }
+            }
+        }
+    }
+    Loaded {
+        files: sources.len(),
+        texts,
+        index,
+        results,
+        errors,
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub enum Kind {
     Manifest,
     Dockerfile,
     PodsecToml,

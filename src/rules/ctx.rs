@@ -5,6 +5,8 @@ use crate::dockerfile::images::BaseImage;
 use crate::dockerfile::index::ImageIndex;
 use crate::dockerfile::parse::Span as DfSpan;
 use crate::dockerfile::user::Analysis;
+use crate::fix::editor::{Editor, NoFix, V};
+use crate::fix::{Applicability, Edit, Fix};
 use crate::kb::CveLink;
 use crate::model::effective::{EffectiveSecurityContext, Origin, effective};
 use crate::model::{Container, PodTemplate, Workload};
@@ -24,6 +26,8 @@ pub struct Ctx<'a, 'd> {
     effective: Vec<EffectiveSecurityContext<'a, 'd>>,
     /// What is known of the images the containers run.
     pub images: &'a ImageIndex,
+    /// Builds edits on the document's text.
+    pub edit: &'a Editor<'d, 'd>,
 }
 
 impl<'a, 'd> Ctx<'a, 'd> {
@@ -33,6 +37,7 @@ impl<'a, 'd> Ctx<'a, 'd> {
         pod: &'a PodTemplate<'d>,
         minor: u32,
         images: &'a ImageIndex,
+        edit: &'a Editor<'d, 'd>,
     ) -> Self {
         let failing = CHECKS
             .iter()
@@ -58,6 +63,7 @@ impl<'a, 'd> Ctx<'a, 'd> {
             failing,
             effective,
             images,
+            edit,
         }
     }
 
@@ -115,6 +121,27 @@ impl<'a, 'd> Ctx<'a, 'd> {
         crate::dockerfile::images::lookup(reference)
     }
 
+    /// Edits that set `key` in a container's securityContext (created if
+    /// absent).
+    pub fn set_container(&self, c: &Container<'_>, key: &str, v: V) -> Result<Vec<Edit>, NoFix> {
+        if !matches!(self.doc.kind(c.node), NodeKind::Map(_)) {
+            return Err(NoFix("the container is not a mapping"));
+        }
+        self.edit.set(
+            c.node,
+            "securityContext",
+            &V::Map(vec![(key.to_string(), v)]),
+        )
+    }
+
+    /// Edits that set `key` in the pod's securityContext (created if absent).
+    pub fn set_pod(&self, entries: Vec<(String, V)>) -> Result<Vec<Edit>, NoFix> {
+        let Some(spec) = self.pod.spec.node else {
+            return Err(NoFix("the pod template has no spec"));
+        };
+        self.edit.set(spec, "securityContext", &V::Map(entries))
+    }
+
     /// Whether the target version runs a check (its first revision).
     pub fn check_runs(&self, id: &str) -> bool {
         pss::CHECKS
@@ -138,6 +165,10 @@ pub struct Finding {
     pub args: Vec<(&'static str, Arg)>,
     /// CVEs specific to this finding (added to the rule's own).
     pub extra_cves: Vec<CveLink>,
+    /// The edits that fix it, if the rule could build them.
+    pub fix: Option<Fix>,
+    /// Why the rule could not build a fix here.
+    pub no_fix: Option<&'static str>,
 }
 
 /// Where a finding is.
@@ -187,6 +218,8 @@ impl Sink {
             origin: Origin::Default,
             args: Vec::new(),
             extra_cves: Vec::new(),
+            fix: None,
+            no_fix: None,
         });
         self.findings.last_mut().expect("just pushed")
     }
@@ -261,6 +294,29 @@ impl Finding {
 
     pub fn cves(&mut self, links: Vec<CveLink>) -> &mut Self {
         self.extra_cves.extend(links);
+        self
+    }
+
+    /// Attaches a fix built from `edits`, or records why there is none.
+    pub fn fix(
+        &mut self,
+        applicability: Applicability,
+        title: impl Into<String>,
+        edits: Result<Vec<Edit>, NoFix>,
+    ) -> &mut Self {
+        match edits {
+            Ok(edits) if !edits.is_empty() => {
+                let mut edits = edits;
+                edits.sort_by_key(|e| (e.start, e.end));
+                self.fix = Some(Fix {
+                    title: title.into(),
+                    applicability,
+                    edits,
+                });
+            }
+            Ok(_) => {}
+            Err(NoFix(why)) => self.no_fix = Some(why),
+        }
         self
     }
 }

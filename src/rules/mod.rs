@@ -2,7 +2,7 @@
 //! documentation in English and Korean, and the check. `RULES` lists them
 //! sorted by code; codes are stable forever.
 
-mod capabilities;
+pub(crate) mod capabilities;
 mod ctx;
 mod dockerfile;
 mod fields;
@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::pss::Level;
 
+pub use capabilities::capabilities_not_dropped::binds_low_port as capabilities_binds_low_port;
 pub use ctx::{Arg, At, Ctx, DockerCtx, Finding, Sink};
 pub use registry::RULES;
 
@@ -150,6 +151,17 @@ pub struct Rule {
     pub use_instead: &'static str,
     pub references: &'static [&'static str],
     pub check: Check,
+    /// The rule's automatic fix, if it has one, and why it is (un)safe.
+    pub fix: Option<FixDoc>,
+}
+
+/// How a rule's fix behaves, for its documentation.
+#[derive(Clone, Copy, Debug)]
+pub struct FixDoc {
+    /// The usual applicability (a finding may be safer: see `en`).
+    pub applicability: crate::fix::Applicability,
+    pub en: &'static str,
+    pub ko: &'static str,
 }
 
 /// What a rule looks at.

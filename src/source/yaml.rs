@@ -324,7 +324,10 @@ fn parse_from<'a>(text: &'a str, ctx: &Ctx<'_>, stream: &mut Stream<'a>) -> Resu
                 b.stack.push(Open { id, is_map, start });
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let end = ctx.pos(&span).start;
+                // A flow collection's end event covers its closing bracket;
+                // a block collection's is empty, at the next token.
+                let ep = ctx.pos(&span);
+                let end = if ep.end > ep.start { ep.end } else { ep.start };
                 let Some(open) = b.stack.pop() else {
                     return Err(err("unbalanced collection end"));
                 };

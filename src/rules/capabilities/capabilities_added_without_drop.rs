@@ -1,4 +1,7 @@
+use crate::fix::Applicability;
+use crate::fix::editor::V;
 use crate::model::effective::Origin;
+use crate::rules::FixDoc;
 use crate::rules::{Category, Check, Ctx, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
@@ -28,6 +31,11 @@ pub static RULE: Rule = Rule {
     use_instead: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: example/web:1\n      securityContext:\n        capabilities:\n          drop: [ALL]\n          add: [NET_BIND_SERVICE]\n",
     references: &["https://man7.org/linux/man-pages/man7/capabilities.7.html"],
     check: Check::Workload(check),
+    fix: Some(FixDoc {
+        applicability: Applicability::Unsafe,
+        en: "Adds `drop: [ALL]` next to `add`. Unsafe: the default capabilities the program may use are removed.",
+        ko: "`add` 옆에 `drop: [ALL]`을 넣는다. 프로그램이 쓰던 기본 capability가 빠지므로 unsafe다.",
+    }),
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
@@ -41,7 +49,12 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
             out.report(&RULE, node)
                 .container(c)
                 .arg("value", format!("[{}]", added.join(", ")))
-                .value(format!("add [{}]", added.join(", ")), Origin::Container);
+                .value(format!("add [{}]", added.join(", ")), Origin::Container)
+                .fix(
+                    Applicability::Unsafe,
+                    "drop ALL before adding",
+                    ctx.edit.set(k.node, "drop", &V::List(vec![V::str("ALL")])),
+                );
         }
     }
 }

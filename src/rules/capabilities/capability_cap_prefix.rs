@@ -1,4 +1,7 @@
+use crate::fix::Applicability;
+use crate::fix::editor::V;
 use crate::model::effective::Origin;
+use crate::rules::FixDoc;
 use crate::rules::{Category, Check, Ctx, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
@@ -30,6 +33,11 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/tasks/configure-pod-container/security-context/#set-capabilities-for-a-container",
     ],
     check: Check::Workload(check),
+    fix: Some(FixDoc {
+        applicability: Applicability::Unsafe,
+        en: "Removes the `CAP_` prefix. Unsafe: a `drop` that silently did nothing starts dropping the capability.",
+        ko: "`CAP_` 접두어를 지운다. 아무 효과 없던 `drop`이 실제로 capability를 빼기 시작하므로 unsafe다.",
+    }),
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
@@ -46,7 +54,14 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
                     .container(c)
                     .arg("list", list)
                     .arg("value", v.v)
-                    .value(v.v, Origin::Container);
+                    .value(v.v, Origin::Container)
+                    .fix(
+                        Applicability::Unsafe,
+                        "remove the CAP_ prefix",
+                        ctx.edit
+                            .replace_scalar(v.node, &V::str(&v.v[4..].to_ascii_uppercase()))
+                            .map(|e| vec![e]),
+                    );
             }
         }
     }

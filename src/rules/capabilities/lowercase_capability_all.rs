@@ -1,4 +1,7 @@
+use crate::fix::Applicability;
+use crate::fix::editor::V;
 use crate::model::effective::Origin;
+use crate::rules::FixDoc;
 use crate::rules::{Category, Check, Ctx, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
@@ -30,6 +33,11 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted",
     ],
     check: Check::Workload(check),
+    fix: Some(FixDoc {
+        applicability: Applicability::Safe,
+        en: "Writes `ALL` in upper case. Safe: container runtimes already read `all` as every capability.",
+        ko: "`ALL`을 대문자로 쓴다. 컨테이너 런타임은 이미 `all`을 모든 capability로 읽으므로 safe다.",
+    }),
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
@@ -45,7 +53,14 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
             out.report(&RULE, d.node)
                 .container(c)
                 .arg("value", d.v)
-                .value(d.v, Origin::Container);
+                .value(d.v, Origin::Container)
+                .fix(
+                    Applicability::Safe,
+                    "write ALL in upper case",
+                    ctx.edit
+                        .replace_scalar(d.node, &V::str("ALL"))
+                        .map(|e| vec![e]),
+                );
         }
     }
 }

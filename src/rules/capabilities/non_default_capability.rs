@@ -37,6 +37,7 @@ pub static RULE: Rule = Rule {
         "https://man7.org/linux/man-pages/man7/capabilities.7.html",
     ],
     check: Check::Workload(check),
+    fix: None,
 };
 
 const BASELINE: &[&str] = &[

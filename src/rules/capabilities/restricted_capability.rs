@@ -1,5 +1,7 @@
+use crate::fix::Applicability;
 use crate::model::effective::Origin;
 use crate::pss::Level;
+use crate::rules::FixDoc;
 use crate::rules::{Category, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
@@ -35,6 +37,11 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted",
     ],
     check: Check::Workload(check),
+    fix: Some(FixDoc {
+        applicability: Applicability::Unsafe,
+        en: "Removes the capability from `add`. Unsafe: the program loses it.",
+        ko: "`add`에서 그 capability를 지운다. 프로그램이 그 권한을 잃으므로 unsafe다.",
+    }),
 };
 
 const BASELINE: &[&str] = &[
@@ -60,11 +67,23 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
         let Some(k) = eff.capabilities.value else {
             continue;
         };
-        for a in k.add.iter().filter(|a| BASELINE.contains(&a.v)) {
-            out.report(&RULE, a.node)
-                .container(c)
-                .arg("cap", a.v)
-                .value(a.v, Origin::Container);
+        let seq = ctx.raw(Some(k.node), "add");
+        for (i, a) in k.add.iter().enumerate() {
+            if BASELINE.contains(&a.v) {
+                let edits = match seq {
+                    Some(s) => ctx.edit.remove_item(s, i).map(|e| vec![e]),
+                    None => Err(crate::fix::editor::NoFix("no add list")),
+                };
+                out.report(&RULE, a.node)
+                    .container(c)
+                    .arg("cap", a.v)
+                    .value(a.v, Origin::Container)
+                    .fix(
+                        Applicability::Unsafe,
+                        format!("remove {} from capabilities.add", a.v),
+                        edits,
+                    );
+            }
         }
     }
 }

@@ -32,6 +32,7 @@ pub static RULE: Rule = Rule {
         "https://github.com/nodejs/docker-node/blob/main/docs/BestPractices.md#non-root-user",
     ],
     check: Check::Dockerfile(check),
+    fix: None,
 };
 
 fn check(ctx: &DockerCtx<'_>, out: &mut Sink) {

@@ -31,6 +31,7 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted",
     ],
     check: Check::Dockerfile(check),
+    fix: None,
 };
 
 fn check(ctx: &DockerCtx<'_>, out: &mut Sink) {

@@ -30,6 +30,7 @@ pub static RULE: Rule = Rule {
     use_instead: "FROM node:20\nUSER root\nRUN apt-get update\nUSER 1000\nCMD [\"node\", \"server.js\"]\n",
     references: &["https://docs.docker.com/reference/dockerfile/#user"],
     check: Check::Dockerfile(check),
+    fix: None,
 };
 
 fn check(ctx: &DockerCtx<'_>, out: &mut Sink) {

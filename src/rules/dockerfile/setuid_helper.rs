@@ -27,6 +27,7 @@ pub static RULE: Rule = Rule {
     use_instead: "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y ca-certificates\nUSER 10001\n",
     references: &["https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"],
     check: Check::Dockerfile(check),
+    fix: None,
 };
 
 fn check(ctx: &DockerCtx<'_>, out: &mut Sink) {

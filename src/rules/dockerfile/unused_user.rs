@@ -28,6 +28,7 @@ pub static RULE: Rule = Rule {
     use_instead: "FROM debian:12\nRUN useradd somebody -u 10001 --create-home --user-group\nCOPY --chown=somebody . /home/somebody/app/\nUSER 10001\nCMD [\"/home/somebody/app/run\"]\n",
     references: &["https://docs.docker.com/reference/dockerfile/#user"],
     check: Check::Dockerfile(check),
+    fix: None,
 };
 
 fn check(ctx: &DockerCtx<'_>, out: &mut Sink) {

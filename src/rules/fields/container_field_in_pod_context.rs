@@ -1,5 +1,9 @@
+use crate::fix::editor::{NoFix, V};
+use crate::fix::{Applicability, Edit};
 use crate::model::effective::Origin;
+use crate::rules::FixDoc;
 use crate::rules::{Category, Check, Ctx, Rule, Severity, Sink, Text};
+use crate::source::tree::NodeId;
 
 pub static RULE: Rule = Rule {
     code: "PS601",
@@ -30,6 +34,11 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#security-context",
     ],
     check: Check::Workload(check),
+    fix: Some(FixDoc {
+        applicability: Applicability::Unsafe,
+        en: "Moves the field into each container's securityContext (containers that set it keep their value). Unsafe: the protection starts to apply.",
+        ko: "필드를 각 컨테이너의 securityContext로 옮긴다 (이미 설정한 컨테이너는 그 값을 유지한다). 보호가 실제로 적용되기 시작하므로 unsafe다.",
+    }),
 };
 
 const CONTAINER_ONLY: &[&str] = &[
@@ -40,6 +49,26 @@ const CONTAINER_ONLY: &[&str] = &[
     "procMount",
 ];
 
+/// Moves the field into every container that does not set it already.
+fn move_down(ctx: &Ctx<'_, '_>, sc: NodeId, field: &str) -> Result<Vec<Edit>, NoFix> {
+    let value = ctx
+        .raw(Some(sc), field)
+        .and_then(|v| V::from_node(ctx.doc, v, 0))
+        .ok_or(NoFix("the value cannot be copied"))?;
+    let mut edits = vec![ctx.edit.remove(sc, field)?];
+    for (c, _) in ctx.containers() {
+        let has = c
+            .security_context
+            .as_ref()
+            .and_then(|s| ctx.raw(Some(s.node), field))
+            .is_some();
+        if !has {
+            edits.extend(ctx.set_container(c, field, value.clone())?);
+        }
+    }
+    Ok(edits)
+}
+
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
     let Some(sc) = &ctx.pod.spec.security_context else {
         return;
@@ -48,7 +77,12 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
         if let Some(k) = ctx.key_of(Some(sc.node), field) {
             out.report(&RULE, k)
                 .arg("field", field)
-                .value("(dropped)", Origin::Pod);
+                .value("(dropped)", Origin::Pod)
+                .fix(
+                    Applicability::Unsafe,
+                    format!("move {field} into each container's securityContext"),
+                    move_down(ctx, sc.node, field),
+                );
         }
     }
 }

@@ -1,4 +1,7 @@
+use crate::fix::Applicability;
+use crate::fix::editor::V;
 use crate::model::effective::Origin;
+use crate::rules::FixDoc;
 use crate::rules::{Category, Check, Ctx, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
@@ -30,6 +33,11 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#security-context-1",
     ],
     check: Check::Workload(check),
+    fix: Some(FixDoc {
+        applicability: Applicability::Unsafe,
+        en: "Sets `procMount: Default`. Unsafe only in that the object, rejected before, now deploys.",
+        ko: "`procMount: Default`로 바꾼다. 전에는 거부되던 오브젝트가 이제 배포된다는 점만 unsafe다.",
+    }),
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
@@ -42,7 +50,14 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
             out.report(&RULE, p.node)
                 .container(c)
                 .arg("value", p.v)
-                .value(p.v, Origin::Container);
+                .value(p.v, Origin::Container)
+                .fix(
+                    Applicability::Unsafe,
+                    "set procMount: Default",
+                    ctx.edit
+                        .replace_scalar(p.node, &V::str("Default"))
+                        .map(|e| vec![e]),
+                );
         }
     }
 }

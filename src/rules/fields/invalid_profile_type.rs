@@ -1,5 +1,8 @@
+use crate::fix::Applicability;
+use crate::fix::editor::V;
 use crate::model::effective::Origin;
 use crate::model::pod::Profile;
+use crate::rules::FixDoc;
 use crate::rules::{Category, Check, Ctx, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
@@ -31,6 +34,11 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#security-context",
     ],
     check: Check::Workload(check),
+    fix: Some(FixDoc {
+        applicability: Applicability::Unsafe,
+        en: "Rewrites the annotation spellings (`runtime/default`, `docker/default`) and wrong case as the field value they mean. Unsafe only in that the object, rejected before, now deploys.",
+        ko: "어노테이션 표기(`runtime/default`, `docker/default`)와 잘못된 대소문자를 필드 값으로 고쳐 쓴다. 전에는 거부되던 오브젝트가 이제 배포된다는 점만 unsafe다.",
+    }),
 };
 
 fn invalid(p: &Profile<'_>) -> bool {
@@ -50,6 +58,23 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
             let f = out.report(&RULE, p.type_.map_or(p.node, |t| t.node));
             f.arg("field", field)
                 .arg("value", format!("{:?}", p.type_str()));
+            let meant = match p.type_str().to_ascii_lowercase().as_str() {
+                "runtime/default" | "docker/default" | "runtimedefault" => Some("RuntimeDefault"),
+                "unconfined" => Some("Unconfined"),
+                "localhost" => Some("Localhost"),
+                _ => None,
+            };
+            let edits = match (meant, p.type_) {
+                (Some(m), Some(t)) => ctx.edit.replace_scalar(t.node, &V::str(m)).map(|e| vec![e]),
+                _ => Err(crate::fix::editor::NoFix(
+                    "which profile was meant needs a human decision",
+                )),
+            };
+            f.fix(
+                Applicability::Unsafe,
+                format!("write the profile type as {}", meant.unwrap_or("?")),
+                edits,
+            );
             match c {
                 Some(c) => f.on_container(c).value(p.type_str(), Origin::Container),
                 None => f.on_pod().value(p.type_str(), Origin::Pod),

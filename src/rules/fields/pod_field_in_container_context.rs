@@ -1,4 +1,7 @@
+use crate::fix::editor::{NoFix, V};
+use crate::fix::{Applicability, Edit};
 use crate::model::effective::Origin;
+use crate::rules::FixDoc;
 use crate::rules::{Category, Check, Ctx, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
@@ -30,6 +33,11 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#security-context-1",
     ],
     check: Check::Workload(check),
+    fix: Some(FixDoc {
+        applicability: Applicability::Unsafe,
+        en: "Moves the field to the pod's securityContext (when the pod does not set it). Unsafe: the setting starts to apply, to every container.",
+        ko: "파드가 설정하지 않았다면 필드를 파드 securityContext로 옮긴다. 설정이 모든 컨테이너에 적용되기 시작하므로 unsafe다.",
+    }),
 };
 
 const POD_ONLY: &[&str] = &[
@@ -41,6 +49,31 @@ const POD_ONLY: &[&str] = &[
     "seLinuxChangePolicy",
 ];
 
+/// Moves the field to the pod, unless the pod sets it already.
+fn move_up(
+    ctx: &Ctx<'_, '_>,
+    sc: crate::source::tree::NodeId,
+    field: &str,
+) -> Result<Vec<Edit>, NoFix> {
+    let pod_has = ctx
+        .pod
+        .spec
+        .security_context
+        .as_ref()
+        .and_then(|s| ctx.raw(Some(s.node), field))
+        .is_some();
+    if pod_has {
+        return Err(NoFix("the pod sets a different value: choose one"));
+    }
+    let value = ctx
+        .raw(Some(sc), field)
+        .and_then(|v| V::from_node(ctx.doc, v, 0))
+        .ok_or(NoFix("the value cannot be copied"))?;
+    let mut edits = vec![ctx.edit.remove(sc, field)?];
+    edits.extend(ctx.set_pod(vec![(field.to_string(), value)])?);
+    Ok(edits)
+}
+
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
     for (c, _) in ctx.containers() {
         let Some(sc) = &c.security_context else {
@@ -51,7 +84,12 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
                 out.report(&RULE, k)
                     .container(c)
                     .arg("field", field)
-                    .value("(dropped)", Origin::Container);
+                    .value("(dropped)", Origin::Container)
+                    .fix(
+                        Applicability::Unsafe,
+                        format!("move {field} to the pod's securityContext"),
+                        move_up(ctx, sc.node, field),
+                    );
             }
         }
     }

@@ -36,6 +36,7 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/concepts/storage/volumes/#hostpath",
     ],
     check: Check::Workload(check),
+    fix: None,
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {

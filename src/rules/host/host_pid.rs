@@ -33,6 +33,7 @@ pub static RULE: Rule = Rule {
     use_instead: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: agent\nspec:\n  containers:\n    - name: agent\n      image: example/agent:1\n",
     references: &["https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline"],
     check: Check::Workload(check),
+    fix: None,
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {

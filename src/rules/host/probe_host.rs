@@ -33,6 +33,7 @@ pub static RULE: Rule = Rule {
     use_instead: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: example/web:1\n      livenessProbe:\n        httpGet:\n          path: /healthz\n          port: 8080\n",
     references: &["https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline"],
     check: Check::Workload(check),
+    fix: None,
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {

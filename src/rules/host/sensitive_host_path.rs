@@ -28,6 +28,7 @@ pub static RULE: Rule = Rule {
     use_instead: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: ci\nspec:\n  containers:\n    - name: ci\n      image: example/ci:1\n  volumes:\n    - name: work\n      emptyDir: {}\n",
     references: &["https://kubernetes.io/docs/concepts/storage/volumes/#hostpath"],
     check: Check::Workload(check),
+    fix: None,
 };
 
 /// Why a node path is sensitive, or `None`.

@@ -29,6 +29,7 @@ pub static RULE: Rule = Rule {
     use_instead: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: cache\nspec:\n  securityContext:\n    runAsNonRoot: true\n    runAsUser: 999\n  containers:\n    - name: redis\n      image: redis:7\n",
     references: &["https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"],
     check: Check::Workload(check),
+    fix: None,
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {

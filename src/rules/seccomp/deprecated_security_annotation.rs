@@ -31,6 +31,7 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/tutorials/security/apparmor/",
     ],
     check: Check::Workload(check),
+    fix: None,
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {

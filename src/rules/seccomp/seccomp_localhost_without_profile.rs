@@ -29,6 +29,7 @@ pub static RULE: Rule = Rule {
     use_instead: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  securityContext:\n    seccompProfile:\n      type: Localhost\n      localhostProfile: profiles/web.json\n  containers:\n    - name: web\n      image: example/web:1\n",
     references: &["https://github.com/kubernetes/kubernetes/issues/118690"],
     check: Check::Workload(check),
+    fix: None,
 };
 
 fn empty_localhost(p: &Profile<'_>) -> bool {

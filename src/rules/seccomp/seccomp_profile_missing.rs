@@ -1,4 +1,7 @@
+use crate::fix::Applicability;
+use crate::fix::editor::V;
 use crate::pss::Level;
+use crate::rules::FixDoc;
 use crate::rules::{Category, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
@@ -35,6 +38,11 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/tutorials/security/seccomp/",
     ],
     check: Check::Workload(check),
+    fix: Some(FixDoc {
+        applicability: Applicability::Unsafe,
+        en: "Sets `seccompProfile: {type: RuntimeDefault}` on the pod. Unsafe: a program that makes a system call the runtime's profile blocks will fail (rare).",
+        ko: "파드에 `seccompProfile: {type: RuntimeDefault}`를 넣는다. 런타임 프로파일이 막는 시스템 호출을 쓰는 프로그램은 실패하므로 (드물다) unsafe다.",
+    }),
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
@@ -57,7 +65,15 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
         if own.is_none() && !pod_ok {
             out.report(&RULE, ctx.container_anchor(c))
                 .container(c)
-                .unset();
+                .unset()
+                .fix(
+                    Applicability::Unsafe,
+                    "set seccompProfile.type: RuntimeDefault on the pod",
+                    ctx.set_pod(vec![(
+                        "seccompProfile".into(),
+                        V::map(&[("type", V::str("RuntimeDefault"))]),
+                    )]),
+                );
         }
     }
 }

@@ -1,5 +1,8 @@
+use crate::fix::Applicability;
+use crate::fix::editor::V;
 use crate::model::effective::Origin;
 use crate::pss::Level;
+use crate::rules::FixDoc;
 use crate::rules::{Category, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
@@ -36,6 +39,11 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/tutorials/security/seccomp/",
     ],
     check: Check::Workload(check),
+    fix: Some(FixDoc {
+        applicability: Applicability::Unsafe,
+        en: "Replaces `Unconfined` (or an invalid type) with `RuntimeDefault`. Unsafe: system calls the default profile blocks start failing.",
+        ko: "`Unconfined`(또는 잘못된 타입)를 `RuntimeDefault`로 바꾼다. 기본 프로파일이 막는 시스템 호출이 실패하기 시작하므로 unsafe다.",
+    }),
 };
 
 const POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
@@ -80,7 +88,12 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
         out.report(&RULE, node)
             .on_pod()
             .arg("value", format!("{:?}", p.type_str()))
-            .value(p.type_str(), Origin::Pod);
+            .value(p.type_str(), Origin::Pod)
+            .fix(
+                Applicability::Unsafe,
+                "use the RuntimeDefault seccomp profile",
+                ctx.edit.set(p.node, "type", &V::str("RuntimeDefault")),
+            );
     }
     for (c, _) in ctx.containers() {
         if let Some(p) = c
@@ -93,7 +106,12 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
             out.report(&RULE, node)
                 .on_container(c)
                 .arg("value", format!("{:?}", p.type_str()))
-                .value(p.type_str(), Origin::Container);
+                .value(p.type_str(), Origin::Container)
+                .fix(
+                    Applicability::Unsafe,
+                    "use the RuntimeDefault seccomp profile",
+                    ctx.edit.set(p.node, "type", &V::str("RuntimeDefault")),
+                );
         }
     }
 }

@@ -1,6 +1,9 @@
+use crate::fix::Applicability;
+use crate::fix::editor::V;
 use crate::model::effective::Origin;
 use crate::model::pod::Profile;
 use crate::pss::Level;
+use crate::rules::FixDoc;
 use crate::rules::{Category, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
@@ -37,6 +40,11 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/tutorials/security/apparmor/",
     ],
     check: Check::Workload(check),
+    fix: Some(FixDoc {
+        applicability: Applicability::Unsafe,
+        en: "Sets `appArmorProfile.type: RuntimeDefault` (annotations: `runtime/default`). Unsafe: operations the default profile denies (mounts, some /proc writes) start failing.",
+        ko: "`appArmorProfile.type: RuntimeDefault`(어노테이션은 `runtime/default`)로 바꾼다. 기본 프로파일이 막는 작업(mount, 일부 /proc 쓰기)이 실패하기 시작하므로 unsafe다.",
+    }),
 };
 
 fn bad(p: &Profile<'_>) -> bool {
@@ -59,7 +67,12 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
         out.report(&RULE, node)
             .on_pod()
             .arg("value", format!("{:?}", p.type_str()))
-            .value(p.type_str(), Origin::Pod);
+            .value(p.type_str(), Origin::Pod)
+            .fix(
+                Applicability::Unsafe,
+                "use the RuntimeDefault AppArmor profile",
+                ctx.edit.set(p.node, "type", &V::str("RuntimeDefault")),
+            );
     }
     for (c, _) in ctx.containers() {
         if let Some(p) = c
@@ -72,7 +85,12 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
             out.report(&RULE, node)
                 .on_container(c)
                 .arg("value", format!("{:?}", p.type_str()))
-                .value(p.type_str(), Origin::Container);
+                .value(p.type_str(), Origin::Container)
+                .fix(
+                    Applicability::Unsafe,
+                    "use the RuntimeDefault AppArmor profile",
+                    ctx.edit.set(p.node, "type", &V::str("RuntimeDefault")),
+                );
         }
     }
     for (key, v) in &ctx.pod.annotations {
@@ -86,7 +104,14 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
                     &format!("어노테이션 {key} (컨테이너 \"{name}\")"),
                 )
                 .arg("value", format!("{:?}", v.v))
-                .value(v.v, Origin::Pod);
+                .value(v.v, Origin::Pod)
+                .fix(
+                    Applicability::Unsafe,
+                    "use the runtime/default AppArmor profile",
+                    ctx.edit
+                        .replace_scalar(v.node, &V::str("runtime/default"))
+                        .map(|e| vec![e]),
+                );
         }
     }
 }

@@ -28,6 +28,7 @@ pub static RULE: Rule = Rule {
     use_instead: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  securityContext:\n    fsGroup: 10001\n  containers:\n    - name: web\n      image: example/web:1\n",
     references: &["https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"],
     check: Check::Workload(check),
+    fix: None,
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {

@@ -30,6 +30,7 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/concepts/security/linux-kernel-security-constraints/",
     ],
     check: Check::Workload(check),
+    fix: None,
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {

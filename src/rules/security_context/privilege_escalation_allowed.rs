@@ -1,4 +1,7 @@
+use crate::fix::Applicability;
+use crate::fix::editor::V;
 use crate::pss::Level;
+use crate::rules::FixDoc;
 use crate::rules::{Category, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
@@ -35,6 +38,11 @@ pub static RULE: Rule = Rule {
         "https://www.kernel.org/doc/html/latest/userspace-api/no_new_privs.html",
     ],
     check: Check::Workload(check),
+    fix: Some(FixDoc {
+        applicability: Applicability::Unsafe,
+        en: "Sets `allowPrivilegeEscalation: false`. Unsafe: setuid programs (sudo, and ping on some images) stop gaining privileges.",
+        ko: "`allowPrivilegeEscalation: false`를 넣는다. setuid 프로그램(sudo, 일부 이미지의 ping)이 더는 권한을 얻지 못하므로 unsafe다.",
+    }),
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
@@ -47,12 +55,24 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
             Some(v) => {
                 out.report(&RULE, v.node)
                     .container(c)
-                    .value(true, eff.allow_privilege_escalation.origin);
+                    .value(true, eff.allow_privilege_escalation.origin)
+                    .fix(
+                        Applicability::Unsafe,
+                        "set allowPrivilegeEscalation: false",
+                        ctx.edit
+                            .replace_scalar(v.node, &V::Bool(false))
+                            .map(|e| vec![e]),
+                    );
             }
             None => {
                 out.report(&RULE, ctx.container_anchor(c))
                     .container(c)
-                    .unset();
+                    .unset()
+                    .fix(
+                        Applicability::Unsafe,
+                        "set allowPrivilegeEscalation: false",
+                        ctx.set_container(c, "allowPrivilegeEscalation", V::Bool(false)),
+                    );
             }
         }
     }

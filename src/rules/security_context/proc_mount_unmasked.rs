@@ -1,5 +1,8 @@
+use crate::fix::Applicability;
+use crate::fix::editor::V;
 use crate::model::effective::Origin;
 use crate::pss::Level;
+use crate::rules::FixDoc;
 use crate::rules::{Category, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
@@ -33,6 +36,11 @@ pub static RULE: Rule = Rule {
     use_instead: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: example/web:1\n      securityContext:\n        procMount: Default\n",
     references: &["https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline"],
     check: Check::Workload(check),
+    fix: Some(FixDoc {
+        applicability: Applicability::Unsafe,
+        en: "Sets `procMount: Default`. Unsafe: a workload that needs the unmasked /proc (nested containers) breaks.",
+        ko: "`procMount: Default`로 바꾼다. 마스킹되지 않은 /proc가 필요한 워크로드(중첩 컨테이너)는 깨지므로 unsafe다.",
+    }),
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
@@ -48,7 +56,14 @@ pub(crate) fn report_unmasked(ctx: &Ctx<'_, '_>, out: &mut Sink, rule: &'static 
             out.report(rule, p.node)
                 .container(c)
                 .arg("value", p.v)
-                .value(p.v, Origin::Container);
+                .value(p.v, Origin::Container)
+                .fix(
+                    Applicability::Unsafe,
+                    "set procMount: Default",
+                    ctx.edit
+                        .replace_scalar(p.node, &V::str("Default"))
+                        .map(|e| vec![e]),
+                );
         }
     }
 }

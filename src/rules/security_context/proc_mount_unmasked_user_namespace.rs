@@ -1,4 +1,6 @@
+use crate::fix::Applicability;
 use crate::pss::Level;
+use crate::rules::FixDoc;
 use crate::rules::{Category, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
@@ -34,6 +36,11 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted",
     ],
     check: Check::Workload(check),
+    fix: Some(FixDoc {
+        applicability: Applicability::Unsafe,
+        en: "Sets `procMount: Default` (the same fix as PS114).",
+        ko: "`procMount: Default`로 바꾼다 (PS114와 같은 수정).",
+    }),
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {

@@ -1,4 +1,8 @@
+use crate::fix::Applicability;
+use crate::fix::editor::V;
+use crate::model::effective::Origin;
 use crate::pss::Level;
+use crate::rules::FixDoc;
 use crate::rules::{Category, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
@@ -35,7 +39,86 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/tasks/configure-pod-container/security-context/",
     ],
     check: Check::Workload(check),
+    fix: Some(FixDoc {
+        applicability: Applicability::Unsafe,
+        en: "Sets `runAsNonRoot: true` on the pod, with `runAsUser`/`runAsGroup` taken from the image's numeric non-root user when it is known (its Dockerfile in the scan, or the base image table), otherwise 10001. Safe when every container already runs as a non-zero UID; unsafe otherwise, since the process changes user and may lose access to files it owned.",
+        ko: "파드에 `runAsNonRoot: true`를 넣고, 이미지의 숫자 non-root 유저를 알면 (함께 검사한 Dockerfile이나 베이스 이미지 표) 그 값으로, 모르면 10001로 `runAsUser`/`runAsGroup`을 넣는다. 모든 컨테이너가 이미 0이 아닌 UID로 실행되면 safe이고, 그렇지 않으면 프로세스의 유저가 바뀌어 소유하던 파일에 접근하지 못할 수 있으므로 unsafe다.",
+    }),
 };
+
+/// The pod-level fix: runAsNonRoot, plus a UID when some container's user
+/// is decided by an image that runs as root (or is unknown).
+fn pod_fix(ctx: &Ctx<'_, '_>) -> (Applicability, String, Vec<(String, V)>) {
+    let mut entries = vec![("runAsNonRoot".to_string(), V::Bool(true))];
+    let mut uids: Vec<Option<u32>> = Vec::new();
+    let mut needs_uid = false;
+    for (c, eff) in ctx.containers() {
+        if eff.run_as_non_root.value.is_some() {
+            continue;
+        }
+        if eff.run_as_user.value.is_some_and(|u| u.v != 0) {
+            continue;
+        }
+        let info = c.image.and_then(|i| ctx.images.lookup(i.v));
+        match info {
+            Some(i) if i.runs_as_root == Some(false) && !i.by_name => continue,
+            Some(i) => uids.push(i.numeric_uid.filter(|u| *u != 0).or_else(|| {
+                c.image
+                    .and_then(|im| ctx.base_image(im.v))
+                    .and_then(|b| b.suggested_user().map(|u| u.uid))
+            })),
+            None => uids.push(
+                c.image
+                    .and_then(|im| ctx.base_image(im.v))
+                    .and_then(|b| b.suggested_user().map(|u| u.uid)),
+            ),
+        }
+        needs_uid = true;
+    }
+    if !needs_uid {
+        return (
+            Applicability::Safe,
+            "set runAsNonRoot: true (every container already runs as a non-root UID)".into(),
+            entries,
+        );
+    }
+    let first = uids.first().copied().flatten();
+    let (uid, why) = match first {
+        Some(u) if uids.iter().all(|x| *x == Some(u)) => (u, "the image's own non-root user"),
+        _ => (
+            10001,
+            "no image user known: 10001 is outside the host's user range",
+        ),
+    };
+    let pod = ctx.pod.spec.security_context.as_ref();
+    if pod.and_then(|s| s.run_as_user).is_none() {
+        entries.push(("runAsUser".into(), V::Int(uid as i64)));
+    }
+    if pod.and_then(|s| s.run_as_group).is_none() {
+        entries.push(("runAsGroup".into(), V::Int(uid as i64)));
+    }
+    // A non-root process gets no ambient capabilities in Kubernetes, so
+    // NET_BIND_SERVICE alone does not let it bind a port below 1024; the
+    // pod-scoped (and baseline-allowed) sysctl does.
+    let low_port = ctx
+        .containers()
+        .any(|(c, _)| crate::rules::capabilities_binds_low_port(ctx, c));
+    let has_sysctls = pod.is_some_and(|s| !s.sysctls.is_empty());
+    if low_port && !has_sysctls {
+        entries.push((
+            "sysctls".into(),
+            V::List(vec![V::map(&[
+                ("name", V::str("net.ipv4.ip_unprivileged_port_start")),
+                ("value", V::str("0")),
+            ])]),
+        ));
+    }
+    (
+        Applicability::Unsafe,
+        format!("set runAsNonRoot: true and runAsUser/runAsGroup: {uid} ({why})"),
+        entries,
+    )
+}
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
     if !ctx.pss_fails("runAsNonRoot") {
@@ -51,27 +134,51 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
     for (c, eff) in ctx.containers() {
         match eff.run_as_non_root.value {
             Some(v) if v.v => {}
+            Some(v) if eff.run_as_non_root.origin == Origin::Container => {
+                let safe = if eff.run_as_user.value.is_some_and(|u| u.v != 0) {
+                    Applicability::Safe
+                } else {
+                    Applicability::Unsafe
+                };
+                out.report(&RULE, v.node)
+                    .on_container(c)
+                    .value(false, eff.run_as_non_root.origin)
+                    .fix(
+                        safe,
+                        "set runAsNonRoot: true",
+                        ctx.edit
+                            .replace_scalar(v.node, &V::Bool(true))
+                            .map(|e| vec![e]),
+                    );
+            }
             Some(v) => {
                 out.report(&RULE, v.node)
                     .on_container(c)
                     .value(false, eff.run_as_non_root.origin);
             }
             None => {
+                let (app, title, entries) = pod_fix(ctx);
                 out.report(&RULE, ctx.container_anchor(c))
                     .on_container(c)
-                    .unset();
+                    .unset()
+                    .fix(app, title, ctx.set_pod(entries));
             }
         }
     }
     // An explicit pod-level false fails even when every container overrides it.
-    if let Some(v) = pod_false
-        && out
-            .findings
-            .iter()
-            .all(|f| f.at != crate::rules::At::Node(v.node))
-    {
-        out.report(&RULE, v.node)
-            .on_pod()
-            .value(false, crate::model::effective::Origin::Pod);
+    if let Some(v) = pod_false {
+        let (app, title, _) = pod_fix(ctx);
+        let f = out.report(&RULE, v.node).on_pod().value(false, Origin::Pod);
+        f.fix(
+            app,
+            title.replacen(
+                "set runAsNonRoot: true",
+                "set the pod's runAsNonRoot: true",
+                1,
+            ),
+            ctx.edit
+                .replace_scalar(v.node, &V::Bool(true))
+                .map(|e| vec![e]),
+        );
     }
 }

@@ -1,3 +1,7 @@
+use crate::fix::Applicability;
+use crate::fix::editor::V;
+use crate::model::effective::Origin;
+use crate::rules::FixDoc;
 use crate::rules::{Category, Check, Ctx, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
@@ -27,16 +31,34 @@ pub static RULE: Rule = Rule {
     use_instead: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  securityContext:\n    runAsUser: 10001\n    runAsNonRoot: true\n  containers:\n    - name: web\n      image: example/web:1\n",
     references: &["https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"],
     check: Check::Workload(check),
+    fix: Some(FixDoc {
+        applicability: Applicability::Safe,
+        en: "Adds `runAsNonRoot: true` next to `runAsUser`. Safe: the container already runs as that non-zero UID, which the kubelet's check accepts.",
+        ko: "`runAsUser` 옆에 `runAsNonRoot: true`를 넣는다. 컨테이너는 이미 0이 아닌 그 UID로 실행되고 kubelet 검사도 이를 통과하므로 safe다.",
+    }),
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
     for (c, eff) in ctx.containers() {
         let non_root = eff.run_as_non_root.value.is_some_and(|v| v.v);
         if let Some(u) = eff.run_as_user.value.filter(|u| u.v != 0 && !non_root) {
+            let edits = match (eff.run_as_non_root.value, eff.run_as_user.origin) {
+                (Some(v), _) => ctx
+                    .edit
+                    .replace_scalar(v.node, &V::Bool(true))
+                    .map(|e| vec![e]),
+                (None, Origin::Pod) => ctx.set_pod(vec![("runAsNonRoot".into(), V::Bool(true))]),
+                (None, _) => ctx.set_container(c, "runAsNonRoot", V::Bool(true)),
+            };
             out.report(&RULE, u.node)
                 .container(c)
                 .arg("uid", u.v)
-                .value(u.v, eff.run_as_user.origin);
+                .value(u.v, eff.run_as_user.origin)
+                .fix(
+                    Applicability::Safe,
+                    "add runAsNonRoot: true next to runAsUser",
+                    edits,
+                );
         }
     }
 }

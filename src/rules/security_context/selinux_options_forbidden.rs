@@ -34,6 +34,7 @@ pub static RULE: Rule = Rule {
     use_instead: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  securityContext:\n    seLinuxOptions:\n      level: \"s0:c123,c456\"\n  containers:\n    - name: web\n      image: example/web:1\n",
     references: &["https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline"],
     check: Check::Workload(check),
+    fix: None,
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {

@@ -1,4 +1,8 @@
+use crate::fix::editor::{NoFix, V};
+use crate::fix::{Applicability, Edit};
+use crate::rules::FixDoc;
 use crate::rules::{Category, Check, Ctx, Rule, Severity, Sink, Text};
+use crate::source::NodeKind;
 
 pub static RULE: Rule = Rule {
     code: "PS111",
@@ -27,21 +31,115 @@ pub static RULE: Rule = Rule {
     use_instead: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: example/web:1\n      securityContext:\n        readOnlyRootFilesystem: true\n      volumeMounts:\n        - {name: tmp, mountPath: /tmp}\n  volumes:\n    - {name: tmp, emptyDir: {}}\n",
     references: &["https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"],
     check: Check::Workload(check),
+    fix: Some(FixDoc {
+        applicability: Applicability::Unsafe,
+        en: "Sets `readOnlyRootFilesystem: true` and mounts an `emptyDir` at `/tmp` and at the paths the image is known to write to (nginx: its cache and run directories), unless they are already mounted. Unsafe: a program writing anywhere else fails.",
+        ko: "`readOnlyRootFilesystem: true`를 넣고, 이미 마운트된 곳이 아니면 `/tmp`와 이미지가 쓰는 것으로 알려진 경로(nginx: 캐시와 run 디렉터리)에 `emptyDir`를 마운트한다. 그 밖의 경로에 쓰는 프로그램은 실패하므로 unsafe다.",
+    }),
 };
+
+/// `some/path` → a volume-name fragment (`some-path`).
+fn slug(path: &str) -> String {
+    let s: String = path
+        .trim_matches('/')
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if s.is_empty() { "root".into() } else { s }
+}
+
+/// Edits: readOnlyRootFilesystem, an emptyDir at /tmp and at the image's
+/// known writable paths (unless already mounted).
+fn fix(
+    ctx: &Ctx<'_, '_>,
+    c: &crate::model::Container<'_>,
+    current: Option<crate::model::Val<bool>>,
+) -> Result<Vec<Edit>, NoFix> {
+    let mut edits = match current {
+        Some(v) => vec![ctx.edit.replace_scalar(v.node, &V::Bool(true))?],
+        None => ctx.set_container(c, "readOnlyRootFilesystem", V::Bool(true))?,
+    };
+    let mut paths = vec!["/tmp".to_string()];
+    if let Some(base) = c.image.and_then(|i| ctx.base_image(i.v)) {
+        for p in &base.entry.writable_paths {
+            if !paths.contains(p) {
+                paths.push(p.clone());
+            }
+        }
+    }
+    let mounted: Vec<&str> = c
+        .volume_mounts
+        .iter()
+        .filter_map(|m| m.mount_path.map(|p| p.v))
+        .collect();
+    let taken: Vec<&str> = ctx.pod.spec.volumes.iter().map(|v| v.name).collect();
+    let mut mounts = Vec::new();
+    let mut volumes = Vec::new();
+    for p in paths.iter().filter(|p| {
+        !mounted
+            .iter()
+            .any(|m| m.trim_end_matches('/') == p.trim_end_matches('/'))
+    }) {
+        let mut name: String = format!("{}-{}", c.name, slug(p)).chars().take(63).collect();
+        while taken.contains(&name.as_str()) {
+            name = format!("{}-podsec", name.chars().take(56).collect::<String>());
+        }
+        mounts.push(V::map(&[("name", V::str(&name)), ("mountPath", V::str(p))]));
+        volumes.push(V::map(&[
+            ("name", V::str(&name)),
+            ("emptyDir", V::Map(Vec::new())),
+        ]));
+    }
+    if mounts.is_empty() {
+        return Ok(edits);
+    }
+    match ctx.raw(Some(c.node), "volumeMounts") {
+        Some(seq) if matches!(ctx.doc.kind(seq), NodeKind::Seq(_)) && !ctx.doc.is_null(seq) => {
+            for m in &mounts {
+                edits.push(ctx.edit.append(seq, m)?);
+            }
+        }
+        _ => edits.extend(ctx.edit.set(c.node, "volumeMounts", &V::List(mounts))?),
+    }
+    let spec = ctx
+        .pod
+        .spec
+        .node
+        .ok_or(NoFix("the pod template has no spec"))?;
+    match ctx.raw(Some(spec), "volumes") {
+        Some(seq) if matches!(ctx.doc.kind(seq), NodeKind::Seq(_)) => {
+            for v in &volumes {
+                edits.push(ctx.edit.append(seq, v)?);
+            }
+        }
+        _ => edits.extend(ctx.edit.set(spec, "volumes", &V::List(volumes))?),
+    }
+    Ok(edits)
+}
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
     for (c, eff) in ctx.containers() {
+        let title =
+            "set readOnlyRootFilesystem: true and mount an emptyDir at each path it writes to";
         match eff.read_only_root_filesystem.value {
             Some(v) if v.v => {}
             Some(v) => {
                 out.report(&RULE, v.node)
                     .container(c)
-                    .value(false, eff.read_only_root_filesystem.origin);
+                    .value(false, eff.read_only_root_filesystem.origin)
+                    .fix(Applicability::Unsafe, title, fix(ctx, c, Some(v)));
             }
             None => {
                 out.report(&RULE, ctx.container_anchor(c))
                     .container(c)
-                    .unset();
+                    .unset()
+                    .fix(Applicability::Unsafe, title, fix(ctx, c, None));
             }
         }
     }

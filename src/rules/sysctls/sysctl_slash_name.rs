@@ -1,4 +1,7 @@
+use crate::fix::Applicability;
+use crate::fix::editor::V;
 use crate::model::effective::Origin;
+use crate::rules::FixDoc;
 use crate::rules::{Category, Check, Ctx, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
@@ -28,6 +31,11 @@ pub static RULE: Rule = Rule {
     use_instead: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  securityContext:\n    sysctls:\n      - name: net.ipv4.ip_local_port_range\n        value: \"32768 60999\"\n  containers:\n    - name: web\n      image: example/web:1\n",
     references: &["https://kubernetes.io/docs/tasks/administer-cluster/sysctl-cluster/"],
     check: Check::Workload(check),
+    fix: Some(FixDoc {
+        applicability: Applicability::Safe,
+        en: "Writes the name with dots. Safe: the kernel reads both spellings as the same sysctl.",
+        ko: "이름을 점으로 쓴다. 커널은 두 표기를 같은 sysctl로 읽으므로 safe다.",
+    }),
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
@@ -38,6 +46,13 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
         out.report(&RULE, s.name.node)
             .arg("name", s.name.v)
             .arg("dotted", s.name.v.replace('/', "."))
-            .value(s.name.v, Origin::Pod);
+            .value(s.name.v, Origin::Pod)
+            .fix(
+                Applicability::Safe,
+                "write the sysctl name with dots",
+                ctx.edit
+                    .replace_scalar(s.name.node, &V::str(&s.name.v.replace('/', ".")))
+                    .map(|e| vec![e]),
+            );
     }
 }

@@ -36,6 +36,7 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/tasks/administer-cluster/sysctl-cluster/",
     ],
     check: Check::Workload(check),
+    fix: None,
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {

@@ -35,6 +35,7 @@ pub static RULE: Rule = Rule {
         "https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted",
     ],
     check: Check::Workload(check),
+    fix: None,
 };
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {

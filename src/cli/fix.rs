@@ -1,0 +1,279 @@
+//! `podsec fix` (and `podsec scan --fix`).
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use super::scan::{Kind, Loaded, load};
+use super::{EXIT_ERROR, EXIT_FINDINGS, stdout};
+use crate::fix::Applicability;
+use crate::fix::run::{FixOutcome, fix_text, unified_diff};
+use crate::pss::{self, Level, Version};
+use crate::report::{InputError, for_each_workload, parse_file};
+use crate::rules::{Category, Lang, RULES, Selection, Severity};
+use crate::scan::Options;
+
+pub struct Args {
+    pub paths: Vec<String>,
+    pub unsafe_fixes: bool,
+    pub diff: bool,
+    pub level: Option<Level>,
+    pub version: Version,
+    pub selection: Selection,
+    pub lang: Lang,
+    pub emit_kustomize: Option<PathBuf>,
+}
+
+/// The rules `--level` fixes: the PSS rules of that level and below.
+pub fn level_selection(level: Level) -> Selection {
+    let mut cats = vec![];
+    if level >= Level::Baseline {
+        cats.push(Category::PssBaseline);
+    }
+    if level >= Level::Restricted {
+        cats.push(Category::PssRestricted);
+    }
+    Selection {
+        select: RULES
+            .iter()
+            .filter(|r| cats.contains(&r.category))
+            .map(|r| r.code.to_string())
+            .collect(),
+        ignore: Vec::new(),
+    }
+}
+
+/// Writes `contents` to `path` through a temporary file in the same folder
+/// and a rename, keeping the file's permissions (and a symlink's target).
+pub fn write_atomic(path: &Path, contents: &str) -> io::Result<()> {
+    let target = std::fs::canonicalize(path)?;
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let name = target
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("file");
+    let tmp = dir.join(format!(".{name}.podsec-{}.tmp", std::process::id()));
+    let perms = std::fs::metadata(&target)?.permissions();
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(contents.as_bytes())?;
+        f.sync_all()?;
+        std::fs::set_permissions(&tmp, perms)?;
+        std::fs::rename(&tmp, &target)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+pub fn run(args: Args) -> io::Result<u8> {
+    let selection = match args.level {
+        Some(l) => level_selection(l),
+        None => args.selection.clone(),
+    };
+    let unknown = selection.unknown();
+    if !unknown.is_empty() {
+        eprintln!(
+            "podsec fix: error: no rule, code prefix or category matches {}",
+            unknown.join(", ")
+        );
+        return Ok(EXIT_ERROR);
+    }
+    let opts = Options {
+        minor: args.version.minor(),
+        selection,
+    };
+    let threshold = if args.unsafe_fixes {
+        Applicability::Unsafe
+    } else {
+        Applicability::Safe
+    };
+    let Loaded {
+        texts,
+        index,
+        mut errors,
+        ..
+    } = load(&args.paths, &opts, args.lang);
+    for e in &errors {
+        eprintln!("{e}");
+    }
+    let mut out = stdout();
+    let mut total = 0;
+    let mut remaining = 0;
+    let mut still_failing = 0;
+    let mut skipped_unsafe = 0;
+    let mut patches = Vec::new();
+    for (name, kind, bytes) in &texts {
+        if *kind != Kind::Manifest {
+            continue;
+        }
+        let text = match crate::report::decode_text(name, bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("{e}");
+                errors.push(e);
+                continue;
+            }
+        };
+        let outcome = match fix_text(name, text, &opts, threshold, &index, args.lang) {
+            Ok(o) => o,
+            Err(errs) => {
+                for e in &errs {
+                    eprintln!("{e}");
+                }
+                errors.extend(errs);
+                continue;
+            }
+        };
+        total += outcome.applied.len();
+        remaining += outcome
+            .remaining
+            .iter()
+            .filter(|d| d.severity >= Severity::Low)
+            .count();
+        skipped_unsafe += outcome
+            .remaining
+            .iter()
+            .filter(|d| {
+                d.autofix
+                    .as_ref()
+                    .is_some_and(|f| f.applicability == Applicability::Unsafe)
+                    && !args.unsafe_fixes
+            })
+            .count();
+        if let Some(level) = args.level {
+            still_failing += report_level(name, &outcome, level, args.version);
+        }
+        if outcome.applied.is_empty() {
+            continue;
+        }
+        report_applied(name, &outcome, args.diff || args.emit_kustomize.is_some());
+        if args.emit_kustomize.is_some() {
+            patches.push((name.clone(), text.to_string(), outcome.text.clone()));
+        } else if args.diff {
+            write!(out, "{}", unified_diff(name, text, &outcome.text))?;
+        } else if name == "-" {
+            write!(out, "{}", outcome.text)?;
+        } else if let Err(e) = write_atomic(Path::new(name), &outcome.text) {
+            let err = InputError {
+                file: name.clone(),
+                line: 0,
+                column: 0,
+                message: format!("cannot write: {e}"),
+            };
+            eprintln!("{err}");
+            errors.push(err);
+        }
+    }
+    if let Some(dir) = &args.emit_kustomize {
+        match super::kustomize::emit(dir, &patches) {
+            Ok(n) => eprintln!(
+                "podsec fix: wrote {n} patches and kustomization.yaml to {}",
+                dir.display()
+            ),
+            Err(e) => {
+                eprintln!("podsec fix: error: cannot write {}: {e}", dir.display());
+                return Ok(EXIT_ERROR);
+            }
+        }
+    }
+    out.flush()?;
+    let verb = if args.diff { "would apply" } else { "applied" };
+    let mut line = format!(
+        "podsec fix: {verb} {total} {}",
+        if total == 1 { "fix" } else { "fixes" }
+    );
+    line.push_str(&format!(
+        ", {remaining} {} left",
+        if remaining == 1 {
+            "finding"
+        } else {
+            "findings"
+        }
+    ));
+    if skipped_unsafe > 0 {
+        line.push_str(&format!(" ({skipped_unsafe} fixable with --unsafe-fixes)"));
+    }
+    if let Some(l) = args.level {
+        line.push_str(&format!(
+            ", {still_failing} {} still violating {l}:{}",
+            if still_failing == 1 {
+                "workload"
+            } else {
+                "workloads"
+            },
+            args.version
+        ));
+    }
+    eprintln!("{line}");
+    Ok(if !errors.is_empty() {
+        EXIT_ERROR
+    } else if (args.level.is_some() && still_failing > 0) || (args.level.is_none() && remaining > 0)
+    {
+        EXIT_FINDINGS
+    } else {
+        0
+    })
+}
+
+fn report_applied(name: &str, outcome: &FixOutcome, quiet_file: bool) {
+    let _ = quiet_file;
+    eprintln!(
+        "{name}: {} {}",
+        outcome.applied.len(),
+        if outcome.applied.len() == 1 {
+            "fix"
+        } else {
+            "fixes"
+        }
+    );
+    for a in &outcome.applied {
+        eprintln!("  {} {}: {}", a.code, a.object, a.title);
+    }
+}
+
+/// After fixing, which workloads still fail the level, and why.
+fn report_level(name: &str, outcome: &FixOutcome, level: Level, version: Version) -> usize {
+    let parsed = parse_file(name, &outcome.text);
+    let mut errs = Vec::new();
+    let mut failing = 0;
+    for_each_workload(name, &parsed.docs, &mut errs, |_, w| {
+        let Some(pod) = &w.pod else { return };
+        let v = pss::evaluate(pod, level, version);
+        if v.is_empty() {
+            return;
+        }
+        failing += 1;
+        eprintln!(
+            "{name}:{}:{}: {}: still violates PodSecurity \"{level}:{version}\": {}",
+            w.pos.line,
+            w.pos.col,
+            w.display_name(),
+            pss::aggregate(&v)
+        );
+        let human: Vec<&str> = v
+            .iter()
+            .filter_map(|x| match x.check {
+                "hostNamespaces"
+                | "hostPathVolumes"
+                | "restrictedVolumes"
+                | "hostPorts"
+                | "privileged"
+                | "windowsHostProcess"
+                | "capabilities_baseline"
+                | "sysctls"
+                | "seLinuxOptions"
+                | "hostProbesAndHostLifecycle"
+                | "runAsUser" => Some(x.reason.as_str()),
+                _ => None,
+            })
+            .collect();
+        if !human.is_empty() {
+            eprintln!(
+                "  needs a human decision (podsec does not remove these): {}",
+                human.join(", ")
+            );
+        }
+    });
+    failing
+}

@@ -1,0 +1,135 @@
+//! Fixes: byte-range edits on the original text. The file is never
+//! re-serialised, so comments, key order, quoting and layout survive.
+
+pub mod editor;
+pub mod kustomize;
+pub mod run;
+
+use serde::Serialize;
+
+/// How far a fix may be trusted (ordered: `Safe` is the highest).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Applicability {
+    /// Needs a human decision; shown, never applied.
+    DisplayOnly,
+    /// Changes what the running container may do.
+    Unsafe,
+    /// The running container cannot behave differently.
+    Safe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::DisplayOnly => "display-only",
+            Applicability::Unsafe => "unsafe",
+            Applicability::Safe => "safe",
+        }
+    }
+}
+
+/// Replace `start..end` with `text` (an insertion when the range is empty).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Edit {
+    pub start: u32,
+    pub end: u32,
+    pub text: String,
+}
+
+impl Edit {
+    pub fn insert(at: u32, text: impl Into<String>) -> Edit {
+        Edit {
+            start: at,
+            end: at,
+            text: text.into(),
+        }
+    }
+
+    pub fn replace(start: u32, end: u32, text: impl Into<String>) -> Edit {
+        Edit {
+            start,
+            end,
+            text: text.into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Fix {
+    pub title: String,
+    pub applicability: Applicability,
+    /// Sorted by start.
+    pub edits: Vec<Edit>,
+}
+
+/// Applies the fixes allowed at `threshold`, skipping any fix that
+/// overlaps (or touches) one already taken; returns the new text and the
+/// number of fixes applied.
+pub fn apply(text: &str, fixes: &[&Fix], threshold: Applicability) -> (String, usize) {
+    let mut chosen: Vec<&Fix> = Vec::new();
+    let mut taken: Vec<(u32, u32)> = Vec::new();
+    let mut order: Vec<&&Fix> = fixes
+        .iter()
+        .filter(|f| f.applicability >= threshold && f.applicability > Applicability::DisplayOnly)
+        .collect();
+    order.sort_by_key(|f| f.edits.first().map_or(0, |e| e.start));
+    'fixes: for f in order {
+        for e in &f.edits {
+            if taken.iter().any(|&(s, t)| e.start <= t && s <= e.end) {
+                continue 'fixes;
+            }
+        }
+        taken.extend(f.edits.iter().map(|e| (e.start, e.end)));
+        chosen.push(f);
+    }
+    let mut edits: Vec<&Edit> = chosen.iter().flat_map(|f| &f.edits).collect();
+    edits.sort_by_key(|e| (e.start, e.end));
+    let mut out = String::with_capacity(text.len() + 256);
+    let mut last = 0usize;
+    for e in edits {
+        let (s, t) = (e.start as usize, e.end as usize);
+        if s < last || t > text.len() {
+            continue;
+        }
+        out.push_str(&text[last..s]);
+        out.push_str(&e.text);
+        last = t;
+    }
+    out.push_str(&text[last..]);
+    (out, chosen.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fix(a: Applicability, edits: Vec<Edit>) -> Fix {
+        Fix {
+            title: String::new(),
+            applicability: a,
+            edits,
+        }
+    }
+
+    #[test]
+    fn overlaps_and_thresholds() {
+        let t = "abcdef";
+        let a = fix(Applicability::Safe, vec![Edit::replace(0, 1, "A")]);
+        let b = fix(Applicability::Unsafe, vec![Edit::insert(3, "-")]);
+        let c = fix(Applicability::Safe, vec![Edit::replace(1, 3, "x")]); // touches a
+        let d = fix(Applicability::DisplayOnly, vec![Edit::replace(5, 6, "F")]);
+        assert_eq!(
+            apply(t, &[&a, &b, &c, &d], Applicability::Safe),
+            ("Abcdef".into(), 1)
+        );
+        assert_eq!(
+            apply(t, &[&a, &b, &d], Applicability::Unsafe),
+            ("Abc-def".into(), 2)
+        );
+        assert_eq!(
+            apply(t, &[&c, &b], Applicability::Unsafe),
+            ("axdef".into(), 1)
+        );
+    }
+}
