@@ -44,6 +44,8 @@ pub struct Diagnostic {
     pub cves: Vec<CveLink>,
     /// The automatic fix (`null` when the rule has none here).
     pub autofix: Option<Fix>,
+    /// Why there is no automatic fix here, when the rule has one in general.
+    pub autofix_unavailable: Option<&'static str>,
     #[serde(skip)]
     pub rule: &'static Rule,
     /// The text of the diagnostic's first line, for snippets.
@@ -250,6 +252,7 @@ fn locate(
             fix: f.rule.text(lang).fix,
             cves,
             autofix: f.fix,
+            autofix_unavailable: f.no_fix,
             rule: f.rule,
             source_line: line_text(text, pos.start as usize).to_string(),
         });

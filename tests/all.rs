@@ -1,6 +1,7 @@
 //! The one integration-test binary (one link step on a 2-core machine).
 
 mod cli;
+mod fix;
 mod pss;
 mod robust;
 mod rules;

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use super::scan::{Kind, Loaded, load};
 use super::{EXIT_ERROR, EXIT_FINDINGS, stdout};
 use crate::fix::Applicability;
-use crate::fix::run::{FixOutcome, fix_text, unified_diff};
+use crate::fix::run::{FixOutcome, HUMAN_CHECKS, fix_text, level_selection, unified_diff};
 use crate::pss::{self, Level, Version};
 use crate::report::{InputError, for_each_workload, parse_file};
-use crate::rules::{Category, Lang, RULES, Selection, Severity};
+use crate::rules::{Lang, Selection, Severity};
 use crate::scan::Options;
 
 pub struct Args {
@@ -21,25 +21,6 @@ pub struct Args {
     pub selection: Selection,
     pub lang: Lang,
     pub emit_kustomize: Option<PathBuf>,
-}
-
-/// The rules `--level` fixes: the PSS rules of that level and below.
-pub fn level_selection(level: Level) -> Selection {
-    let mut cats = vec![];
-    if level >= Level::Baseline {
-        cats.push(Category::PssBaseline);
-    }
-    if level >= Level::Restricted {
-        cats.push(Category::PssRestricted);
-    }
-    Selection {
-        select: RULES
-            .iter()
-            .filter(|r| cats.contains(&r.category))
-            .map(|r| r.code.to_string())
-            .collect(),
-        ignore: Vec::new(),
-    }
 }
 
 /// Writes `contents` to `path` through a temporary file in the same folder
@@ -141,13 +122,15 @@ pub fn run(args: Args) -> io::Result<u8> {
                     && !args.unsafe_fixes
             })
             .count();
+        if !outcome.applied.is_empty() {
+            report_applied(name, &outcome);
+        }
         if let Some(level) = args.level {
             still_failing += report_level(name, &outcome, level, args.version);
         }
         if outcome.applied.is_empty() {
             continue;
         }
-        report_applied(name, &outcome, args.diff || args.emit_kustomize.is_some());
         if args.emit_kustomize.is_some() {
             patches.push((name.clone(), text.to_string(), outcome.text.clone()));
         } else if args.diff {
@@ -216,8 +199,7 @@ pub fn run(args: Args) -> io::Result<u8> {
     })
 }
 
-fn report_applied(name: &str, outcome: &FixOutcome, quiet_file: bool) {
-    let _ = quiet_file;
+fn report_applied(name: &str, outcome: &FixOutcome) {
     eprintln!(
         "{name}: {} {}",
         outcome.applied.len(),
@@ -251,22 +233,17 @@ fn report_level(name: &str, outcome: &FixOutcome, level: Level, version: Version
             w.display_name(),
             pss::aggregate(&v)
         );
+        // Capabilities outside the baseline set are a human's call too.
+        let bad_caps = pss::evaluate(pod, Level::Baseline, version)
+            .iter()
+            .any(|x| x.check == "capabilities_baseline");
         let human: Vec<&str> = v
             .iter()
-            .filter_map(|x| match x.check {
-                "hostNamespaces"
-                | "hostPathVolumes"
-                | "restrictedVolumes"
-                | "hostPorts"
-                | "privileged"
-                | "windowsHostProcess"
-                | "capabilities_baseline"
-                | "sysctls"
-                | "seLinuxOptions"
-                | "hostProbesAndHostLifecycle"
-                | "runAsUser" => Some(x.reason.as_str()),
-                _ => None,
+            .filter(|x| {
+                HUMAN_CHECKS.contains(&x.check)
+                    || (x.check == "capabilities_restricted" && bad_caps)
             })
+            .map(|x| x.reason.as_str())
             .collect();
         if !human.is_empty() {
             eprintln!(

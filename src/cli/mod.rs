@@ -79,6 +79,15 @@ enum Command {
         fail_on: Severity,
         #[arg(long, value_enum, default_value = "auto")]
         color: scan::ColorChoice,
+        /// Apply the safe fixes first (as `podsec fix`), then report what is left.
+        #[arg(long)]
+        fix: bool,
+        /// With --fix: also apply unsafe fixes.
+        #[arg(long)]
+        unsafe_fixes: bool,
+        /// With --fix: print the fixes as a unified diff, write nothing.
+        #[arg(long)]
+        diff: bool,
     },
     /// Harden manifests in place: byte-range edits that keep every comment.
     ///
@@ -191,19 +200,45 @@ pub fn main() -> ExitCode {
             lang,
             fail_on,
             color,
-        } => scan::run(scan::Args {
-            paths: if paths.is_empty() {
+            fix,
+            unsafe_fixes,
+            diff,
+        } => {
+            let paths = if paths.is_empty() {
                 vec![".".into()]
             } else {
                 paths
-            },
-            format,
-            selection: Selection { select, ignore },
-            version: target_version,
-            lang: lang.unwrap_or_else(Lang::from_env),
-            fail_on,
-            color,
-        }),
+            };
+            let lang = lang.unwrap_or_else(Lang::from_env);
+            if fix || unsafe_fixes || diff {
+                let r = fix::run(fix::Args {
+                    paths: paths.clone(),
+                    unsafe_fixes,
+                    diff,
+                    level: None,
+                    version: target_version,
+                    selection: Selection {
+                        select: select.clone(),
+                        ignore: ignore.clone(),
+                    },
+                    lang,
+                    emit_kustomize: None,
+                });
+                // With --diff nothing was written: the diff is the output.
+                if diff || !matches!(r, Ok(0) | Ok(1)) {
+                    return finish(r);
+                }
+            }
+            scan::run(scan::Args {
+                paths,
+                format,
+                selection: Selection { select, ignore },
+                version: target_version,
+                lang,
+                fail_on,
+                color,
+            })
+        }
         Command::Fix {
             paths,
             unsafe_fixes,
@@ -245,6 +280,10 @@ pub fn main() -> ExitCode {
             explain::list(format, lang.unwrap_or_else(Lang::from_env))
         }
     };
+    finish(result)
+}
+
+fn finish(result: io::Result<u8>) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,

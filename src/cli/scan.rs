@@ -168,7 +168,7 @@ pub struct Loaded {
 }
 
 pub fn load(paths: &[String], opts: &Options, lang: Lang) -> Loaded {
-    let (sources, mut errors) = gather(&paths, scan_name);
+    let (sources, mut errors) = gather(paths, scan_name);
     for e in &errors {
         eprintln!("{e}");
     }

@@ -230,7 +230,7 @@ impl<'a, 'd> Editor<'a, 'd> {
         let n = self.doc.node(node);
         match &n.kind {
             NodeKind::Scalar(_) | NodeKind::Alias(_) => n.pos.end as usize,
-            _ if self.is_flow(node) => n.pos.end as usize,
+            _ if self.is_flow(node) => self.flow_end(node, depth),
             NodeKind::Map(entries) if depth < 64 => entries
                 .iter()
                 .flat_map(|&(k, v)| [k, v])
@@ -244,6 +244,35 @@ impl<'a, 'd> Editor<'a, 'd> {
                 .unwrap_or(n.pos.start as usize),
             _ => n.pos.end as usize,
         }
+    }
+
+    /// Just past the closing bracket of a flow collection (found from its
+    /// last child, past commas, blanks and comments).
+    fn flow_end(&self, node: NodeId, depth: u32) -> usize {
+        let n = self.doc.node(node);
+        let (close, last) = match &n.kind {
+            NodeKind::Map(e) => ('}', e.last().map(|&(_, v)| v)),
+            NodeKind::Seq(i) => (']', i.last().copied()),
+            _ => return n.pos.end as usize,
+        };
+        let mut i = match last {
+            Some(c) if depth < 64 => self.content_end(c, depth + 1),
+            _ => n.pos.start as usize + 1,
+        };
+        let b = self.text.as_bytes();
+        while i < b.len() {
+            match b[i] {
+                b' ' | b'\t' | b'\r' | b'\n' | b',' => i += 1,
+                b'#' => {
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                c if c as char == close => return i + 1,
+                _ => break,
+            }
+        }
+        n.pos.end as usize
     }
 
     fn col0(&self, node: NodeId) -> usize {
@@ -452,7 +481,9 @@ impl<'a, 'd> Editor<'a, 'd> {
             return Err(NoFix("tab indentation"));
         }
         let indent = self.text[ls..dash].chars().count();
+        let item_col = self.col0(first);
         let at = self.line_end(self.content_end(seq, 0));
+        let item = self.block_item(v, item_col);
         Ok(Edit::insert(
             at as u32,
             format!("{}{}- {item}", self.eol, " ".repeat(indent)),
@@ -531,17 +562,45 @@ impl<'a, 'd> Editor<'a, 'd> {
         }
         let ls = self.line_start(ks);
         if self.text[ls..ks].trim().is_empty() {
-            // Whole lines, from this key's line to the end of its value's line.
+            // Whole lines, from this key's line to the end of its value's
+            // line; their comments stay, as comment lines.
             let le = self.line_end(ve);
             let next = if self.text[le..].starts_with("\r\n") {
                 le + 2
             } else {
                 (le + 1).min(self.text.len())
             };
-            return Ok(Edit::replace(ls as u32, next as u32, ""));
+            let indent = " ".repeat(self.col0(k));
+            let kept: String = comments_of(&self.text[ls..le])
+                .iter()
+                .map(|c| format!("{indent}{c}{}", self.eol))
+                .collect();
+            return Ok(Edit::replace(ls as u32, next as u32, kept));
         }
         Err(NoFix("the key shares its line with a list dash"))
     }
+}
+
+/// The comments (`# …`) on some lines of YAML, outside quotes.
+fn comments_of(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let mut quote: Option<char> = None;
+        let mut prev = ' ';
+        for (i, c) in line.char_indices() {
+            match (quote, c) {
+                (None, '\'' | '"') => quote = Some(c),
+                (Some(q), c) if c == q => quote = None,
+                (None, '#') if prev.is_whitespace() => {
+                    out.push(line[i..].trim_end());
+                    break;
+                }
+                _ => {}
+            }
+            prev = c;
+        }
+    }
+    out
 }
 
 fn mark(doc: &Doc<'_>, node: NodeId, shared: &mut [bool], depth: u32) {

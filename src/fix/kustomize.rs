@@ -196,7 +196,17 @@ fn emit(v: &Value, indent: usize, s: &mut String) {
     let pad = " ".repeat(indent);
     match v {
         Value::Object(m) => {
-            for (k, val) in m {
+            // Identity first, as people write manifests; the rest sorted.
+            const FIRST: [&str; 4] = ["apiVersion", "kind", "metadata", "name"];
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort_by_key(|k| {
+                (
+                    FIRST.iter().position(|f| f == k).unwrap_or(FIRST.len()),
+                    k.as_str(),
+                )
+            });
+            for k in keys {
+                let val = &m[k];
                 let key = scalar(&Value::String(k.clone()));
                 if is_leaf(val) {
                     s.push_str(&format!("{pad}{key}: {}\n", scalar(val)));
@@ -249,7 +259,7 @@ mod tests {
         let v = json!({"kind": "Pod", "spec": {"containers": [{"name": "a", "securityContext": {"drop": ["ALL"], "runAsUser": 1}}], "volumes": [{"name": "t", "emptyDir": {}}]}});
         assert_eq!(
             to_yaml(&v),
-            "kind: Pod\nspec:\n  containers:\n  - name: a\n    securityContext:\n      drop:\n      - ALL\n      runAsUser: 1\n  volumes:\n  - name: t\n    emptyDir: {}\n"
+            "kind: Pod\nspec:\n  containers:\n    - name: a\n      securityContext:\n        drop:\n          - ALL\n        runAsUser: 1\n  volumes:\n    - name: t\n      emptyDir: {}\n"
         );
     }
 }

@@ -8,6 +8,45 @@ use crate::scan::{Diagnostic, Options, scan_file};
 
 use super::{Applicability, apply};
 
+/// Pod Security checks whose failures podsec never fixes automatically:
+/// removing host namespaces, volumes, ports, privileges, capabilities,
+/// sysctls or SELinux labels, or choosing a UID over an explicit 0, needs
+/// someone who knows the workload.
+pub const HUMAN_CHECKS: &[&str] = &[
+    "hostNamespaces",
+    "hostPathVolumes",
+    "restrictedVolumes",
+    "hostPorts",
+    "privileged",
+    "windowsHostProcess",
+    "capabilities_baseline",
+    "sysctls",
+    "seLinuxOptions",
+    "hostProbesAndHostLifecycle",
+    "runAsUser",
+];
+
+/// The rules `fix --level` applies: the PSS rules of that level and below.
+pub fn level_selection(level: crate::pss::Level) -> crate::rules::Selection {
+    use crate::pss::Level;
+    use crate::rules::{Category, RULES};
+    let mut cats = vec![];
+    if level >= Level::Baseline {
+        cats.push(Category::PssBaseline);
+    }
+    if level >= Level::Restricted {
+        cats.push(Category::PssRestricted);
+    }
+    crate::rules::Selection {
+        select: RULES
+            .iter()
+            .filter(|r| cats.contains(&r.category))
+            .map(|r| r.code.to_string())
+            .collect(),
+        ignore: Vec::new(),
+    }
+}
+
 /// At most this many passes (each pass applies non-overlapping fixes).
 pub const MAX_PASSES: usize = 10;
 

@@ -52,6 +52,8 @@ struct Labels {
     fix: &'static str,
     cves: &'static str,
     inferred: &'static str,
+    automatic: &'static str,
+    not_automatic: &'static str,
 }
 
 fn labels(lang: Lang) -> Labels {
@@ -67,6 +69,8 @@ fn labels(lang: Lang) -> Labels {
             fix: "fix",
             cves: "CVEs",
             inferred: "inferred",
+            automatic: "podsec fix",
+            not_automatic: "no automatic fix",
         },
         Lang::Ko => Labels {
             object: "오브젝트",
@@ -79,6 +83,8 @@ fn labels(lang: Lang) -> Labels {
             fix: "수정",
             cves: "CVE",
             inferred: "추정",
+            automatic: "podsec fix",
+            not_automatic: "자동 수정 불가",
         },
     }
 }
@@ -162,7 +168,22 @@ pub fn render(out: &mut impl Write, d: &Diagnostic, style: Style, lang: Lang) ->
         (Some(v), _) => v.clone(),
     };
     writeln!(out, "{pad} = {}: {effective}", l.effective)?;
-    writeln!(out, "{pad} = {}: {}", l.fix, d.fix)?;
+    match (&d.autofix, d.autofix_unavailable) {
+        (Some(f), _) => writeln!(
+            out,
+            "{pad} = {}: {} [{}: {}]",
+            l.fix,
+            d.fix,
+            l.automatic,
+            f.applicability.as_str()
+        )?,
+        (None, Some(why)) => writeln!(
+            out,
+            "{pad} = {}: {} [{}: {why}]",
+            l.fix, d.fix, l.not_automatic
+        )?,
+        (None, None) => writeln!(out, "{pad} = {}: {}", l.fix, d.fix)?,
+    }
     if !d.cves.is_empty() {
         let list: Vec<String> = d
             .cves

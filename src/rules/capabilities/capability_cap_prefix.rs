@@ -46,22 +46,29 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
             continue;
         };
         for (list, items) in [("add", &k.add), ("drop", &k.drop)] {
-            for v in items
-                .iter()
-                .filter(|v| v.v.len() > 4 && v.v[..4].eq_ignore_ascii_case("CAP_"))
-            {
+            let seq = ctx.raw(Some(k.node), list);
+            for (i, v) in items.iter().enumerate() {
+                if !(v.v.len() > 4 && v.v[..4].eq_ignore_ascii_case("CAP_")) {
+                    continue;
+                }
+                let bare = v.v[4..].to_ascii_uppercase();
+                // Already listed without the prefix: drop the duplicate.
+                let edits = if items.iter().any(|o| o.v == bare) {
+                    match seq {
+                        Some(s) => ctx.edit.remove_item(s, i).map(|e| vec![e]),
+                        None => Err(crate::fix::editor::NoFix("no list")),
+                    }
+                } else {
+                    ctx.edit
+                        .replace_scalar(v.node, &V::str(&bare))
+                        .map(|e| vec![e])
+                };
                 out.report(&RULE, v.node)
                     .container(c)
                     .arg("list", list)
                     .arg("value", v.v)
                     .value(v.v, Origin::Container)
-                    .fix(
-                        Applicability::Unsafe,
-                        "remove the CAP_ prefix",
-                        ctx.edit
-                            .replace_scalar(v.node, &V::str(&v.v[4..].to_ascii_uppercase()))
-                            .map(|e| vec![e]),
-                    );
+                    .fix(Applicability::Unsafe, "remove the CAP_ prefix", edits);
             }
         }
     }

@@ -1,0 +1,483 @@
+//! `podsec fix`: golden before/after files for every layout, the
+//! invariants every fix must keep, and the CLI (atomic writes, --diff,
+//! --level, Kustomize patches).
+
+use std::path::PathBuf;
+
+use podsec::dockerfile::index::ImageIndex;
+use podsec::fix::Applicability;
+use podsec::fix::run::fix_text;
+use podsec::pss::{Level, Version};
+use podsec::rules::{Lang, Selection};
+use podsec::scan::Options;
+
+use crate::util::Dir;
+
+fn all_rules() -> Options {
+    Options {
+        minor: Version::Latest.minor(),
+        selection: Selection::default(),
+    }
+}
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fix")
+}
+
+/// Comment lines (trimmed) of a text, which a fix must all keep.
+fn comments(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.find('#').map(|i| l[i..].trim().to_string()))
+        .filter(|c| c.len() > 1)
+        .collect()
+}
+
+fn workloads_pass(name: &str, text: &str, level: Level) -> Vec<String> {
+    let f = podsec::report::pss_file(name, text, &[level], Version::Latest);
+    f.workloads
+        .iter()
+        .filter(|w| !w.results[0].1.is_empty())
+        .map(|w| {
+            format!(
+                "{}: {}",
+                w.display_name(),
+                podsec::pss::aggregate(&w.results[0].1)
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn golden_files_for_every_layout() {
+    let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(fixtures())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.file_name().unwrap().to_str().unwrap().contains(".fixed."))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 12);
+    for path in names {
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let out = fix_text(
+            &name,
+            &text,
+            &all_rules(),
+            Applicability::Unsafe,
+            &ImageIndex::default(),
+            Lang::En,
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let (stem, ext) = name.rsplit_once('.').unwrap();
+        let golden = fixtures().join(format!("{stem}.fixed.{ext}"));
+        if update {
+            std::fs::write(&golden, &out.text).unwrap();
+        }
+        let want = std::fs::read_to_string(&golden).unwrap_or_default();
+        assert!(
+            want == out.text,
+            "{name}: differs from {}:\n{}",
+            golden.display(),
+            out.text
+        );
+        // Every comment is still there.
+        let after = comments(&out.text);
+        for c in comments(&text) {
+            assert!(after.contains(&c), "{name}: lost comment {c:?}");
+        }
+        // Line endings are kept.
+        assert_eq!(text.contains("\r\n"), out.text.contains("\r\n"), "{name}");
+        assert_eq!(text.ends_with('\n'), out.text.ends_with('\n'), "{name}");
+        // A second run changes nothing.
+        let again = fix_text(
+            &name,
+            &out.text,
+            &all_rules(),
+            Applicability::Unsafe,
+            &ImageIndex::default(),
+            Lang::En,
+        )
+        .unwrap();
+        assert_eq!(again.text, out.text, "{name}: fixing is not idempotent");
+        assert!(again.applied.is_empty(), "{name}");
+        // Everything passes restricted, except what needs a human.
+        let failing = workloads_pass(&name, &out.text, Level::Restricted);
+        if name == "anchors.yaml" {
+            // The shared container is left alone and reported as such.
+            assert!(!failing.is_empty(), "anchored nodes must be left alone");
+            let shared = "x-common: &common\n  name: app\n  image: example/app:1\n";
+            assert!(
+                out.text.contains(shared),
+                "{name}: an anchored container was edited"
+            );
+            let ps102 = again.remaining.iter().find(|d| d.code == "PS102").unwrap();
+            assert!(ps102.autofix.is_none());
+            assert_eq!(
+                ps102.autofix_unavailable,
+                Some("the mapping is shared through a YAML anchor")
+            );
+        } else {
+            assert!(failing.is_empty(), "{name}: {failing:?}\n{}", out.text);
+        }
+    }
+}
+
+#[test]
+fn safe_fixes_do_not_change_behaviour() {
+    let text = std::fs::read_to_string(fixtures().join("notes-example.yaml")).unwrap();
+    let out = fix_text(
+        "n.yaml",
+        &text,
+        &all_rules(),
+        Applicability::Safe,
+        &ImageIndex::default(),
+        Lang::En,
+    )
+    .unwrap();
+    let codes: Vec<&str> = out.applied.iter().map(|a| a.code).collect();
+    assert_eq!(codes, ["PS204"]);
+    assert!(out.text.contains("- ALL") && !out.text.contains("- all"));
+    // runAsNonRoot next to a non-root runAsUser is safe.
+    let t = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  securityContext:\n    runAsUser: 10001\n  containers:\n  - name: a\n    image: x\n";
+    let out = fix_text(
+        "p.yaml",
+        t,
+        &all_rules(),
+        Applicability::Safe,
+        &ImageIndex::default(),
+        Lang::En,
+    )
+    .unwrap();
+    assert!(
+        out.text
+            .contains("    runAsUser: 10001\n    runAsNonRoot: true\n"),
+        "{}",
+        out.text
+    );
+}
+
+#[test]
+fn non_root_uses_the_images_own_user() {
+    // node ships `node` (UID 1000): the fix uses it instead of 10001.
+    let t = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: node:20-alpine\n";
+    let out = fix_text(
+        "p.yaml",
+        t,
+        &all_rules(),
+        Applicability::Unsafe,
+        &ImageIndex::default(),
+        Lang::En,
+    )
+    .unwrap();
+    assert!(out.text.contains("runAsUser: 1000\n"), "{}", out.text);
+    let title = out.applied.iter().find(|a| a.code == "PS103").unwrap();
+    assert!(
+        title.title.contains("1000 (the image's own non-root user)"),
+        "{}",
+        title.title
+    );
+    // With a Dockerfile in the scan, its numeric USER wins.
+    let mut index = ImageIndex::default();
+    let df = podsec::scan::scan_dockerfile(
+        "app/Dockerfile",
+        "FROM debian:12\nRUN useradd -u 4242 app\nUSER app\n",
+        &all_rules(),
+        Lang::En,
+    );
+    index.add_dockerfile(df.built.unwrap());
+    let t = t.replace("node:20-alpine", "registry.example.com/app:3");
+    let out = fix_text(
+        "p.yaml",
+        &t,
+        &all_rules(),
+        Applicability::Unsafe,
+        &index,
+        Lang::En,
+    )
+    .unwrap();
+    assert!(out.text.contains("runAsUser: 4242\n"), "{}", out.text);
+    // Unknown images get 10001.
+    let t = t.replace("registry.example.com/app:3", "registry.example.com/other:1");
+    let out = fix_text(
+        "p.yaml",
+        &t,
+        &all_rules(),
+        Applicability::Unsafe,
+        &index,
+        Lang::En,
+    )
+    .unwrap();
+    assert!(out.text.contains("runAsUser: 10001\n"), "{}", out.text);
+}
+
+#[test]
+fn broken_files_are_never_touched() {
+    let d = Dir::new("fix-broken");
+    let broken = "apiVersion: v1\nkind: Pod\nmetadata: {name: x\nspec: {}\n";
+    d.create("broken.yaml", broken);
+    let out = d.run(&["fix", "--unsafe-fixes", "broken.yaml"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(
+        std::fs::read_to_string(d.path.join("broken.yaml")).unwrap(),
+        broken
+    );
+}
+
+#[test]
+fn cli_writes_atomically_keeping_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = Dir::new("fix-write");
+    let src = std::fs::read_to_string(fixtures().join("block-2-space.yaml")).unwrap();
+    d.create("deploy/web.yaml", &src);
+    let p = d.path.join("deploy/web.yaml");
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+    // --diff writes nothing.
+    let out = d.run(&["fix", "--unsafe-fixes", "--diff", "deploy"]);
+    assert!(
+        out.stdout
+            .starts_with("--- a/deploy/web.yaml\n+++ b/deploy/web.yaml\n"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), src);
+    // Safe fixes only by default: nothing safe to do here.
+    let out = d.run(&["fix", "deploy"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("fixable with --unsafe-fixes"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), src);
+    let out = d.run(&["fix", "--unsafe-fixes", "deploy"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let fixed = std::fs::read_to_string(&p).unwrap();
+    assert_ne!(fixed, src);
+    assert_eq!(
+        std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(d.path.join("deploy"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    assert!(
+        out.stderr
+            .contains("PS103 Deployment/web: set runAsNonRoot: true"),
+        "{}",
+        out.stderr
+    );
+    // scan --fix does the same.
+    let again = d.run(&["scan", "--fix", "--unsafe-fixes", "deploy"]);
+    assert_eq!(again.code, 0, "{again:?}");
+}
+
+#[test]
+fn fix_to_a_level_reports_what_needs_a_human() {
+    let d = Dir::new("fix-level");
+    d.create(
+        "agent.yaml",
+        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\nspec:\n  template:\n    spec:\n      hostPID: true\n      containers:\n      - name: agent\n        image: example/agent:1\n      volumes:\n      - name: root\n        hostPath: {path: /}\n",
+    );
+    let out = d.run(&[
+        "fix",
+        "--unsafe-fixes",
+        "--level",
+        "restricted",
+        "agent.yaml",
+    ]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("still violates PodSecurity \"restricted:latest\": host namespaces (hostPID=true), restricted volume types"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("needs a human decision"),
+        "{}",
+        out.stderr
+    );
+    let text = std::fs::read_to_string(d.path.join("agent.yaml")).unwrap();
+    assert!(
+        text.contains("hostPID: true") && text.contains("hostPath: {path: /}"),
+        "never deletes them"
+    );
+    assert!(text.contains("allowPrivilegeEscalation: false"));
+    // Only PSS rules run in level mode: no readOnlyRootFilesystem.
+    assert!(!text.contains("readOnlyRootFilesystem"));
+    // At baseline the same file needs no automatic change.
+    let b = Dir::new("fix-level-b");
+    b.create("agent.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: x\n");
+    let out = b.run(&["fix", "--unsafe-fixes", "--level", "baseline", "agent.yaml"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("applied 0 fixes"));
+}
+
+#[test]
+fn stdin_is_fixed_to_stdout() {
+    let d = Dir::new("fix-stdin");
+    let out = d.run_stdin(&["fix", "--unsafe-fixes", "-"], Some("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: x\n"));
+    assert!(
+        out.stdout.contains("allowPrivilegeEscalation: false"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn kustomize_patches_render_to_the_hardened_result() {
+    let has_kubectl = std::process::Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(has_kubectl, "kubectl is needed to render Kustomize output");
+    let d = Dir::new("fix-kustomize");
+    let src = std::fs::read_to_string(fixtures().join("multi-document.yaml")).unwrap();
+    d.create("vendor/app.yaml", &src);
+    let out = d.run(&[
+        "fix",
+        "--unsafe-fixes",
+        "--emit",
+        "kustomize",
+        "overlay",
+        "vendor",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        std::fs::read_to_string(d.path.join("vendor/app.yaml")).unwrap(),
+        src,
+        "originals are not edited"
+    );
+    assert!(d.path.join("overlay/kustomization.yaml").is_file());
+    assert!(d.path.join("overlay/patches/deployment-one.yaml").is_file());
+    let rendered = std::process::Command::new("kubectl")
+        .args(["kustomize", "overlay"])
+        .current_dir(&d.path)
+        .output()
+        .unwrap();
+    assert!(
+        rendered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
+    let rendered = String::from_utf8(rendered.stdout).unwrap();
+    assert!(
+        workloads_pass("rendered.yaml", &rendered, Level::Restricted).is_empty(),
+        "{rendered}"
+    );
+    // The same objects as fixing in place.
+    let fixed = fix_text(
+        "app.yaml",
+        &src,
+        &all_rules(),
+        Applicability::Unsafe,
+        &ImageIndex::default(),
+        Lang::En,
+    )
+    .unwrap()
+    .text;
+    let objects = |text: &str| {
+        let parsed = podsec::report::parse_file("x.yaml", text);
+        let mut out = Vec::new();
+        for doc in &parsed.docs {
+            if let Some(root) = doc.root {
+                let v = podsec::fix::kustomize::to_json(doc, root, 0);
+                if v.get("kind").is_some() {
+                    out.push(v);
+                }
+            }
+        }
+        out.sort_by_key(|v| (v["kind"].to_string(), v["metadata"]["name"].to_string()));
+        out
+    };
+    assert_eq!(objects(&rendered), objects(&fixed));
+}
+
+#[test]
+fn corpus_fixed_to_restricted_keeps_everything_and_passes() {
+    use podsec::fix::run::{HUMAN_CHECKS, level_selection};
+    let opts = Options {
+        minor: Version::Latest.minor(),
+        selection: level_selection(Level::Restricted),
+    };
+    let mut files = Vec::new();
+    fn walk(d: &std::path::Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+                out.push(p);
+            }
+        }
+    }
+    walk(&crate::util::corpus("k8s"), &mut files);
+    files.sort();
+    let (mut fixed_files, mut passing, mut human) = (0, 0, 0);
+    for p in &files {
+        let name = p.display().to_string();
+        let text = std::fs::read_to_string(p).unwrap();
+        let out = fix_text(
+            &name,
+            &text,
+            &opts,
+            Applicability::Unsafe,
+            &ImageIndex::default(),
+            Lang::En,
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        if out.text != text {
+            fixed_files += 1;
+        }
+        let after = comments(&out.text);
+        for c in comments(&text) {
+            assert!(after.contains(&c), "{name}: lost comment {c:?}");
+        }
+        let reparsed = podsec::report::pss_file(
+            &name,
+            &out.text,
+            &[Level::Restricted, Level::Baseline],
+            Version::Latest,
+        );
+        assert!(reparsed.errors.is_empty(), "{name}: {:?}", reparsed.errors);
+        let again = fix_text(
+            &name,
+            &out.text,
+            &opts,
+            Applicability::Unsafe,
+            &ImageIndex::default(),
+            Lang::En,
+        )
+        .unwrap();
+        assert_eq!(
+            again.text, out.text,
+            "{name}: a second run changed the file"
+        );
+        for w in &reparsed.workloads {
+            let v = &w.results[0].1;
+            if v.is_empty() {
+                passing += 1;
+                continue;
+            }
+            let checks: Vec<&str> = v.iter().map(|x| x.check).collect();
+            // Capabilities outside the baseline set are a human's call.
+            let bad_caps = w.results[1]
+                .1
+                .iter()
+                .any(|x| x.check == "capabilities_baseline");
+            let needs_human = checks
+                .iter()
+                .all(|c| HUMAN_CHECKS.contains(c) || (*c == "capabilities_restricted" && bad_caps));
+            assert!(
+                needs_human,
+                "{name}: {} still fails restricted: {}",
+                w.display_name(),
+                podsec::pss::aggregate(v)
+            );
+            human += 1;
+        }
+    }
+    assert!(fixed_files > 400, "{fixed_files}");
+    assert!(
+        passing > 400 && human > 0,
+        "{passing} passing, {human} needing a human"
+    );
+}
