@@ -123,3 +123,28 @@ fn walk(dir: &Path, want: Wanted, out: &mut Vec<Source>, errors: &mut Vec<InputE
         }
     }
 }
+
+/// Reads each source and hands its text to `f`; unreadable or non-UTF-8
+/// files are reported on stderr and collected in `errors`.
+pub fn each_text(
+    sources: &[Source],
+    errors: &mut Vec<InputError>,
+    mut f: impl FnMut(&str, &str) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    for src in sources {
+        let name = src.name();
+        let decoded = src.read().and_then(|bytes| {
+            crate::report::decode_text(&name, &bytes)?;
+            Ok(bytes)
+        });
+        match decoded {
+            // Valid UTF-8 was just checked.
+            Ok(bytes) => f(&name, std::str::from_utf8(&bytes).unwrap_or_default())?,
+            Err(e) => {
+                eprintln!("{e}");
+                errors.push(e);
+            }
+        }
+    }
+    Ok(())
+}

@@ -4,11 +4,11 @@ use std::io::{self, Write};
 
 use serde_json::{Value as Json, json};
 
-use super::input::{gather, manifest_name};
+use super::input::{each_text, gather, manifest_name};
 use super::pss::error_json;
 use super::{EXIT_ERROR, Format, stdout, write_json};
 use crate::model::effective::effective;
-use crate::report::{decode_text, for_each_workload, parse_file};
+use crate::report::{for_each_workload, parse_file};
 
 pub fn run(format: Format, paths: &[String]) -> io::Result<u8> {
     let (sources, mut errors) = gather(paths, manifest_name);
@@ -17,24 +17,9 @@ pub fn run(format: Format, paths: &[String]) -> io::Result<u8> {
     for e in &errors {
         eprintln!("{e}");
     }
-    for src in &sources {
-        let name = src.name();
-        let bytes = match src.read() {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("{e}");
-                errors.push(e);
-                continue;
-            }
-        };
-        let text = match decode_text(&name, &bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("{e}");
-                errors.push(e);
-                continue;
-            }
-        };
+    let mut parse_errors = Vec::new();
+    each_text(&sources, &mut errors, |name, text| {
+        let name = name.to_string();
         let parsed = parse_file(&name, text);
         let mut file_errors = parsed.errors;
         let mut io_result = Ok(());
@@ -119,8 +104,10 @@ pub fn run(format: Format, paths: &[String]) -> io::Result<u8> {
         for e in &file_errors {
             eprintln!("{e}");
         }
-        errors.extend(file_errors);
-    }
+        parse_errors.extend(file_errors);
+        Ok(())
+    })?;
+    errors.extend(parse_errors);
     if format == Format::Json {
         let errs: Vec<Json> = errors.iter().map(error_json).collect();
         write_json(&mut out, &json!({"workloads": rows, "errors": errs}))?;

@@ -4,10 +4,10 @@ use std::io::{self, Write};
 
 use serde_json::{Value as Json, json};
 
-use super::input::{gather, manifest_name};
+use super::input::{each_text, gather, manifest_name};
 use super::{EXIT_ERROR, EXIT_FINDINGS, Format, stdout, write_json};
 use crate::pss::{Level, Version, Violation, aggregate};
-use crate::report::{InputError, PssOutcome, decode_text, pss_file};
+use crate::report::{InputError, PssOutcome, pss_file};
 
 fn violations_json(v: &[Violation]) -> Json {
     Json::Array(
@@ -36,29 +36,13 @@ pub fn run(
     for e in &errors {
         eprintln!("{e}");
     }
-    for src in &sources {
-        let name = src.name();
-        let bytes = match src.read() {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("{e}");
-                errors.push(e);
-                continue;
-            }
-        };
-        let text = match decode_text(&name, &bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("{e}");
-                errors.push(e);
-                continue;
-            }
-        };
-        let file = pss_file(&name, text, &levels, version);
+    let mut file_errors = Vec::new();
+    each_text(&sources, &mut errors, |name, text| {
+        let file = pss_file(name, text, &levels, version);
         for e in &file.errors {
             eprintln!("{e}");
         }
-        errors.extend(file.errors);
+        file_errors.extend(file.errors);
         skipped += file.skipped;
         for w in file.workloads {
             match (level, format) {
@@ -127,7 +111,9 @@ pub fn run(
             }
             workloads.push(w);
         }
-    }
+        Ok(())
+    })?;
+    errors.extend(file_errors);
     let total = workloads.len();
     if format == Format::Json {
         let errors_json: Vec<Json> = errors.iter().map(error_json).collect();

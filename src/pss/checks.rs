@@ -233,7 +233,8 @@ fn app_armor_profile(pod: &PodTemplate<'_>) -> Out {
     )
 }
 
-const BASELINE_CAPABILITIES: &[&str] = &[
+/// Capabilities baseline allows in `capabilities.add` (exact names).
+pub const BASELINE_CAPABILITIES: &[&str] = &[
     "AUDIT_WRITE",
     "CHOWN",
     "DAC_OVERRIDE",

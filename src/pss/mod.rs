@@ -10,7 +10,8 @@ use std::str::FromStr;
 use crate::model::PodTemplate;
 
 pub use checks::{
-    ALLOWED_VOLUME_SOURCES, CHECKS, Check, Revision, restricted_volume_type, sysctl_allowed,
+    ALLOWED_VOLUME_SOURCES, BASELINE_CAPABILITIES, CHECKS, Check, Revision, restricted_volume_type,
+    sysctl_allowed,
 };
 pub use format::go_quote;
 

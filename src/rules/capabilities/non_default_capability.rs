@@ -1,5 +1,6 @@
 use crate::kb;
 use crate::model::effective::Origin;
+use crate::pss::BASELINE_CAPABILITIES;
 use crate::pss::Level;
 use crate::rules::{Category, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
 
@@ -40,22 +41,6 @@ pub static RULE: Rule = Rule {
     fix: None,
 };
 
-const BASELINE: &[&str] = &[
-    "AUDIT_WRITE",
-    "CHOWN",
-    "DAC_OVERRIDE",
-    "FOWNER",
-    "FSETID",
-    "KILL",
-    "MKNOD",
-    "NET_BIND_SERVICE",
-    "SETFCAP",
-    "SETGID",
-    "SETPCAP",
-    "SETUID",
-    "SYS_CHROOT",
-];
-
 /// The catalog settings and conditions an added capability concerns.
 pub fn capability_links(cap: &str) -> Vec<kb::CveLink> {
     let cap = cap.trim_start_matches("CAP_").to_ascii_uppercase();
@@ -87,7 +72,11 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
         let Some(k) = eff.capabilities.value else {
             continue;
         };
-        for a in k.add.iter().filter(|a| !BASELINE.contains(&a.v)) {
+        for a in k
+            .add
+            .iter()
+            .filter(|a| !BASELINE_CAPABILITIES.contains(&a.v))
+        {
             out.report(&RULE, a.node)
                 .container(c)
                 .arg("cap", a.v)

@@ -1,5 +1,6 @@
 use crate::fix::Applicability;
 use crate::model::effective::Origin;
+use crate::pss::BASELINE_CAPABILITIES;
 use crate::pss::Level;
 use crate::rules::FixDoc;
 use crate::rules::{Category, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
@@ -44,21 +45,6 @@ pub static RULE: Rule = Rule {
     }),
 };
 
-const BASELINE: &[&str] = &[
-    "AUDIT_WRITE",
-    "CHOWN",
-    "DAC_OVERRIDE",
-    "FOWNER",
-    "FSETID",
-    "KILL",
-    "MKNOD",
-    "SETFCAP",
-    "SETGID",
-    "SETPCAP",
-    "SETUID",
-    "SYS_CHROOT",
-];
-
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
     if !ctx.pss_fails("capabilities_restricted") {
         return;
@@ -69,7 +55,7 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
         };
         let seq = ctx.raw(Some(k.node), "add");
         for (i, a) in k.add.iter().enumerate() {
-            if BASELINE.contains(&a.v) {
+            if a.v != "NET_BIND_SERVICE" && BASELINE_CAPABILITIES.contains(&a.v) {
                 let edits = match seq {
                     Some(s) => ctx.edit.remove_item(s, i).map(|e| vec![e]),
                     None => Err(crate::fix::editor::NoFix("no add list")),
