@@ -104,11 +104,10 @@ impl<'a, 'd> Editor<'a, 'd> {
 
     /// The indentation step of nested block mappings in this document.
     fn detect_unit(&self) -> usize {
-        for n in &self.doc.nodes {
-            if let NodeKind::Map(entries) = &n.kind {
-                for &(k, v) in entries.iter() {
-                    if let NodeKind::Map(child) = &self.doc.node(v).kind
-                        && let Some(&(ck, _)) = child.first()
+        for (i, n) in self.doc.nodes.iter().enumerate() {
+            if let NodeKind::Map(_) = &n.kind {
+                for &(k, v) in self.doc.pairs_of(i as NodeId) {
+                    if let Some(&(ck, _)) = self.doc.pairs_of(v).first()
                         && !self.is_flow(v)
                     {
                         let (pc, cc) = (self.doc.node(k).pos.col, self.doc.node(ck).pos.col);
@@ -231,13 +230,17 @@ impl<'a, 'd> Editor<'a, 'd> {
         match &n.kind {
             NodeKind::Scalar(_) | NodeKind::Alias(_) => n.pos.end as usize,
             _ if self.is_flow(node) => self.flow_end(node, depth),
-            NodeKind::Map(entries) if depth < 64 => entries
+            NodeKind::Map(_) if depth < 64 => self
+                .doc
+                .pairs_of(node)
                 .iter()
                 .flat_map(|&(k, v)| [k, v])
                 .map(|c| self.content_end(c, depth + 1))
                 .max()
                 .unwrap_or(n.pos.start as usize),
-            NodeKind::Seq(items) if depth < 64 => items
+            NodeKind::Seq(_) if depth < 64 => self
+                .doc
+                .items_of(node)
                 .iter()
                 .map(|&c| self.content_end(c, depth + 1))
                 .max()
@@ -251,8 +254,8 @@ impl<'a, 'd> Editor<'a, 'd> {
     fn flow_end(&self, node: NodeId, depth: u32) -> usize {
         let n = self.doc.node(node);
         let (close, last) = match &n.kind {
-            NodeKind::Map(e) => ('}', e.last().map(|&(_, v)| v)),
-            NodeKind::Seq(i) => (']', i.last().copied()),
+            NodeKind::Map(_) => ('}', self.doc.pairs_of(node).last().map(|&(_, v)| v)),
+            NodeKind::Seq(_) => (']', self.doc.items_of(node).last().copied()),
             _ => return n.pos.end as usize,
         };
         let mut i = match last {
@@ -303,7 +306,7 @@ impl<'a, 'd> Editor<'a, 'd> {
                 }
                 match (&self.doc.node(val).kind, v) {
                     // `{}`: write the whole mapping at once.
-                    (NodeKind::Map(e), V::Map(_)) if e.is_empty() => {
+                    (NodeKind::Map(c), V::Map(_)) if c.len == 0 => {
                         let p = self.doc.node(val).pos;
                         Ok(vec![Edit::replace(p.start, p.end, self.scalar(v))])
                     }
@@ -337,7 +340,9 @@ impl<'a, 'd> Editor<'a, 'd> {
     /// The value node written in `map` for key node `k` (not through a merge).
     fn raw_value(&self, map: NodeId, k: NodeId) -> NodeId {
         match &self.doc.node(map).kind {
-            NodeKind::Map(entries) => entries
+            NodeKind::Map(_) => self
+                .doc
+                .pairs_of(map)
                 .iter()
                 .find(|(kk, _)| *kk == k)
                 .map_or(NodeId::MAX, |(_, v)| self.doc.resolve(*v)),
@@ -381,9 +386,10 @@ impl<'a, 'd> Editor<'a, 'd> {
 
     /// Inserts a new `key: value` into a mapping.
     fn insert(&self, map: NodeId, key: &str, v: &V) -> Result<Edit, NoFix> {
-        let NodeKind::Map(entries) = &self.doc.node(map).kind else {
+        let NodeKind::Map(_) = &self.doc.node(map).kind else {
             return Err(NoFix("not a mapping"));
         };
+        let entries = self.doc.pairs_of(map);
         let p = self.doc.node(map).pos;
         if self.json || self.is_flow(map) {
             let entry = format!("{}: {}", self.key(key), self.scalar(v));
@@ -449,9 +455,10 @@ impl<'a, 'd> Editor<'a, 'd> {
         if self.is_shared(seq) {
             return Err(NoFix("the list is shared through a YAML anchor"));
         }
-        let NodeKind::Seq(items) = &self.doc.node(seq).kind else {
+        let NodeKind::Seq(_) = &self.doc.node(seq).kind else {
             return Err(NoFix("not a list"));
         };
+        let items = self.doc.items_of(seq);
         let item = self.scalar(v);
         if self.json || self.is_flow(seq) {
             return match items.last() {
@@ -495,9 +502,10 @@ impl<'a, 'd> Editor<'a, 'd> {
         if self.is_shared(seq) {
             return Err(NoFix("the list is shared through a YAML anchor"));
         }
-        let NodeKind::Seq(items) = &self.doc.node(seq).kind else {
+        let NodeKind::Seq(_) = &self.doc.node(seq).kind else {
             return Err(NoFix("not a list"));
         };
+        let items = self.doc.items_of(seq);
         let Some(&item) = items.get(index) else {
             return Err(NoFix("no such item"));
         };
@@ -536,9 +544,10 @@ impl<'a, 'd> Editor<'a, 'd> {
         if self.is_shared(map) {
             return Err(NoFix("the mapping is shared through a YAML anchor"));
         }
-        let NodeKind::Map(entries) = &self.doc.node(map).kind else {
+        let NodeKind::Map(_) = &self.doc.node(map).kind else {
             return Err(NoFix("not a mapping"));
         };
+        let entries = self.doc.pairs_of(map);
         let Some(idx) = entries
             .iter()
             .position(|(k, _)| self.doc.key_str(*k) == key)
@@ -609,14 +618,14 @@ fn mark(doc: &Doc<'_>, node: NodeId, shared: &mut [bool], depth: u32) {
     }
     shared[node as usize] = true;
     match &doc.node(node).kind {
-        NodeKind::Map(entries) => {
-            for &(k, v) in entries.iter() {
+        NodeKind::Map(_) => {
+            for &(k, v) in doc.pairs_of(node) {
                 mark(doc, k, shared, depth + 1);
                 mark(doc, v, shared, depth + 1);
             }
         }
-        NodeKind::Seq(items) => {
-            for &i in items.iter() {
+        NodeKind::Seq(_) => {
+            for &i in doc.items_of(node) {
                 mark(doc, i, shared, depth + 1);
             }
         }

@@ -169,11 +169,25 @@ pub fn active_checks(level: Level, version: Version) -> Vec<(&'static Check, &'s
     out
 }
 
+type Active = Vec<(&'static Check, &'static Revision)>;
+
+/// `active_checks` for every level and minor version, computed once.
+fn active_table() -> &'static [Vec<Active>; 3] {
+    static TABLE: std::sync::OnceLock<[Vec<Active>; 3]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        Level::ALL.map(|l| {
+            (0..=MAX_MINOR)
+                .map(|m| active_checks(l, Version::V1(m)))
+                .collect()
+        })
+    })
+}
+
 /// Every violation of `level` at `version` (empty: allowed).
 pub fn evaluate(pod: &PodTemplate<'_>, level: Level, version: Version) -> Vec<Violation> {
-    active_checks(level, version)
-        .into_iter()
-        .filter_map(|(c, r)| {
+    active_table()[level as usize][version.minor() as usize]
+        .iter()
+        .filter_map(|&(c, r)| {
             (r.check)(pod).map(|(reason, detail)| Violation {
                 check: c.id,
                 reason,

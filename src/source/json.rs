@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use jsonc_parser::ast;
 use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
 
-use super::tree::{Doc, Node, NodeId, NodeKind, Scalar, Value};
+use super::tree::{Children, Doc, Node, NodeId, NodeKind, Scalar, Value};
 use super::{LineIndex, ParseError, Stream};
 
 /// The JSON parser recurses, so nesting is checked before it runs.
@@ -43,6 +43,8 @@ pub fn parse(full: &str) -> Stream<'_> {
             if let Some(value) = result.value {
                 let mut b = JsonBuilder {
                     nodes: Vec::new(),
+                    pairs: Vec::new(),
+                    seq_items: Vec::new(),
                     index: &index,
                     base,
                 };
@@ -50,6 +52,8 @@ pub fn parse(full: &str) -> Stream<'_> {
                 let pos = b.nodes[root as usize].pos;
                 stream.docs.push(Doc {
                     nodes: b.nodes,
+                    pairs: b.pairs,
+                    seq_items: b.seq_items,
                     root: Some(root),
                     pos,
                 });
@@ -92,6 +96,8 @@ fn too_deep(text: &str) -> Option<usize> {
 
 struct JsonBuilder<'a, 'i> {
     nodes: Vec<Node<'a>>,
+    pairs: Vec<(NodeId, NodeId)>,
+    seq_items: Vec<NodeId>,
     index: &'i LineIndex<'i>,
     base: usize,
 }
@@ -135,13 +141,26 @@ impl<'a> JsonBuilder<'a, '_> {
             }
             ast::Value::NullKeyword(n) => self.scalar(Cow::Borrowed("null"), Value::Null, n.range),
             ast::Value::Array(a) => {
-                let id = self.push(NodeKind::Seq(Box::default()), a.range.start, a.range.end);
+                let id = self.push(
+                    NodeKind::Seq(Children::default()),
+                    a.range.start,
+                    a.range.end,
+                );
                 let items: Vec<NodeId> = a.elements.iter().map(|e| self.add(e)).collect();
-                self.nodes[id as usize].kind = NodeKind::Seq(items.into_boxed_slice());
+                let start = self.seq_items.len() as u32;
+                self.seq_items.extend_from_slice(&items);
+                self.nodes[id as usize].kind = NodeKind::Seq(Children {
+                    start,
+                    len: items.len() as u32,
+                });
                 id
             }
             ast::Value::Object(o) => {
-                let id = self.push(NodeKind::Map(Box::default()), o.range.start, o.range.end);
+                let id = self.push(
+                    NodeKind::Map(Children::default()),
+                    o.range.start,
+                    o.range.end,
+                );
                 let mut entries = Vec::with_capacity(o.properties.len());
                 for p in &o.properties {
                     let k = match &p.name {
@@ -155,7 +174,12 @@ impl<'a> JsonBuilder<'a, '_> {
                     let v = self.add(&p.value);
                     entries.push((k, v));
                 }
-                self.nodes[id as usize].kind = NodeKind::Map(entries.into_boxed_slice());
+                let start = self.pairs.len() as u32;
+                self.pairs.extend_from_slice(&entries);
+                self.nodes[id as usize].kind = NodeKind::Map(Children {
+                    start,
+                    len: entries.len() as u32,
+                });
                 id
             }
         }

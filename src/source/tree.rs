@@ -40,12 +40,26 @@ pub struct Scalar<'a> {
 #[derive(Debug)]
 pub enum NodeKind<'a> {
     Scalar(Scalar<'a>),
-    /// Key/value pairs in source order. Duplicates are kept; lookups take the
-    /// last one, as go-yaml v2 does.
-    Map(Box<[(NodeId, NodeId)]>),
-    Seq(Box<[NodeId]>),
+    /// Key/value pairs in source order (in `Doc::pairs`). Duplicates are
+    /// kept; lookups take the last one, as go-yaml v2 does.
+    Map(Children),
+    /// Items in order (in `Doc::items`).
+    Seq(Children),
     /// An alias to the node carrying the anchor.
     Alias(NodeId),
+}
+
+/// Where a collection's children sit in the document's arenas.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Children {
+    pub start: u32,
+    pub len: u32,
+}
+
+impl Children {
+    fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..(self.start + self.len) as usize
+    }
 }
 
 #[derive(Debug)]
@@ -60,6 +74,10 @@ pub struct Node<'a> {
 #[derive(Debug)]
 pub struct Doc<'a> {
     pub nodes: Vec<Node<'a>>,
+    /// Every mapping's key/value pairs, one run per mapping.
+    pub pairs: Vec<(NodeId, NodeId)>,
+    /// Every sequence's items, one run per sequence.
+    pub seq_items: Vec<NodeId>,
     pub root: Option<NodeId>,
     /// Position of the document's first content (or of the document marker).
     pub pos: Pos,
@@ -93,6 +111,22 @@ impl<'a> Doc<'a> {
         match self.nodes[id as usize].kind {
             NodeKind::Alias(t) => t,
             _ => id,
+        }
+    }
+
+    /// The pairs of a mapping node (empty for anything else).
+    pub fn pairs_of(&self, id: NodeId) -> &[(NodeId, NodeId)] {
+        match self.nodes[id as usize].kind {
+            NodeKind::Map(c) => &self.pairs[c.range()],
+            _ => &[],
+        }
+    }
+
+    /// The items of a sequence node (empty for anything else).
+    pub fn items_of(&self, id: NodeId) -> &[NodeId] {
+        match self.nodes[id as usize].kind {
+            NodeKind::Seq(c) => &self.seq_items[c.range()],
+            _ => &[],
         }
     }
 
@@ -149,13 +183,11 @@ impl<'a> Doc<'a> {
     }
 
     fn get_depth(&self, map: NodeId, key: &str, depth: u32) -> Option<(NodeId, NodeId)> {
-        let NodeKind::Map(entries) = self.kind(map) else {
-            return None;
-        };
-        if depth > 16 {
+        let map = self.resolve(map);
+        if !matches!(self.nodes[map as usize].kind, NodeKind::Map(_)) || depth > 16 {
             return None;
         }
-        for &(k, v) in entries.iter().rev() {
+        for &(k, v) in self.pairs_of(map).iter().rev() {
             if self.is_merge_key(k) {
                 let v = self.resolve(v);
                 match &self.node(v).kind {
@@ -165,8 +197,8 @@ impl<'a> Doc<'a> {
                         }
                     }
                     // Earlier mappings of a merge sequence take precedence.
-                    NodeKind::Seq(items) => {
-                        for &item in items {
+                    NodeKind::Seq(_) => {
+                        for &item in self.items_of(v) {
                             if let Some(hit) = self.get_depth(item, key, depth + 1) {
                                 return Some(hit);
                             }
@@ -195,19 +227,17 @@ impl<'a> Doc<'a> {
         out: &mut Vec<(Cow<'s, str>, NodeId, NodeId)>,
         depth: u32,
     ) {
-        let NodeKind::Map(entries) = self.kind(map) else {
-            return;
-        };
-        if depth > 16 {
+        let map = self.resolve(map);
+        if !matches!(self.nodes[map as usize].kind, NodeKind::Map(_)) || depth > 16 {
             return;
         }
-        for &(k, v) in entries {
+        for &(k, v) in self.pairs_of(map) {
             if self.is_merge_key(k) {
                 let v = self.resolve(v);
                 match &self.node(v).kind {
                     NodeKind::Map(_) => self.collect_entries(v, out, depth + 1),
-                    NodeKind::Seq(items) => {
-                        for &item in items.iter().rev() {
+                    NodeKind::Seq(_) => {
+                        for &item in self.items_of(v).iter().rev() {
                             self.collect_entries(item, out, depth + 1);
                         }
                     }
@@ -228,10 +258,8 @@ impl<'a> Doc<'a> {
 
     /// Items of a sequence (aliases followed).
     pub fn items(&self, seq: NodeId) -> impl Iterator<Item = NodeId> + '_ {
-        let items: &[NodeId] = match self.kind(seq) {
-            NodeKind::Seq(items) => items,
-            _ => &[],
-        };
-        items.iter().map(|&i| self.resolve(i))
+        self.items_of(self.resolve(seq))
+            .iter()
+            .map(|&i| self.resolve(i))
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span};
 
-use super::tree::{Doc, Node, NodeId, NodeKind, Pos, Scalar, Value};
+use super::tree::{Children, Doc, Node, NodeId, NodeKind, Pos, Scalar, Value};
 use super::{ParseError, Stream};
 
 /// Deeper nesting than this is refused (no Kubernetes object comes close).
@@ -95,6 +95,8 @@ struct Cost {
 
 struct Builder<'a> {
     nodes: Vec<Node<'a>>,
+    pairs: Vec<(NodeId, NodeId)>,
+    seq_items: Vec<NodeId>,
     cost: Vec<Cost>,
     stack: Vec<Open>,
     /// Children of all open collections, innermost last.
@@ -107,6 +109,8 @@ impl<'a> Builder<'a> {
     fn new(capacity: usize) -> Self {
         Builder {
             nodes: Vec::with_capacity(capacity),
+            pairs: Vec::with_capacity(capacity / 2),
+            seq_items: Vec::new(),
             cost: Vec::with_capacity(capacity),
             stack: Vec::new(),
             scratch: Vec::new(),
@@ -178,6 +182,8 @@ impl<'a> Builder<'a> {
         let pos = self.root.map(|r| self.nodes[r as usize].pos).unwrap_or(pos);
         Ok(Doc {
             nodes: self.nodes,
+            pairs: self.pairs,
+            seq_items: self.seq_items,
             root: self.root,
             pos,
         })
@@ -315,9 +321,9 @@ fn parse_from<'a>(text: &'a str, ctx: &Ctx<'_>, stream: &mut Stream<'a>) -> Resu
                 let is_map = matches!(event, Event::MappingStart(..));
                 let pos = ctx.pos(&span);
                 let kind = if is_map {
-                    NodeKind::Map(Box::default())
+                    NodeKind::Map(Children::default())
                 } else {
-                    NodeKind::Seq(Box::default())
+                    NodeKind::Seq(Children::default())
                 };
                 let id = b.push(kind, pos, anchor);
                 let start = b.scratch.len();
@@ -335,9 +341,20 @@ fn parse_from<'a>(text: &'a str, ctx: &Ctx<'_>, stream: &mut Stream<'a>) -> Resu
                 let children = &b.scratch[open.start..];
                 let cost = b.sum(children.iter().copied());
                 let kind = if open.is_map {
-                    NodeKind::Map(children.chunks_exact(2).map(|kv| (kv[0], kv[1])).collect())
+                    let start = b.pairs.len() as u32;
+                    b.pairs
+                        .extend(children.chunks_exact(2).map(|kv| (kv[0], kv[1])));
+                    NodeKind::Map(Children {
+                        start,
+                        len: b.pairs.len() as u32 - start,
+                    })
                 } else {
-                    NodeKind::Seq(children.into())
+                    let start = b.seq_items.len() as u32;
+                    b.seq_items.extend_from_slice(children);
+                    NodeKind::Seq(Children {
+                        start,
+                        len: children.len() as u32,
+                    })
                 };
                 b.scratch.truncate(open.start);
                 b.nodes[id as usize].kind = kind;
