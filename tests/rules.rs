@@ -516,3 +516,34 @@ fn cve_links_come_from_the_catalog_only() {
     assert!(ids("PS103").contains(&"CVE-2019-5736"));
     assert!(ids("PS102").contains(&"CVE-2021-4034"));
 }
+
+/// A Korean particle's form depends on the word before it (가/이, 는/은,
+/// 를/을, 로/으로, 와/과, 다/이다), which a placeholder cannot know; so no
+/// message may put one right after a placeholder. 에 and 의 never change.
+#[test]
+fn korean_messages_put_no_variable_particle_after_a_placeholder() {
+    const VARIABLE: &[&str] = &[
+        "가", "이", "는", "은", "를", "을", "로", "으로", "와", "과", "다", "이다",
+    ];
+    for r in RULES {
+        let m = r.ko.message;
+        let mut rest = m;
+        while let Some(i) = rest.find('}') {
+            let after = &rest[i + 1..];
+            let after = after.trim_start_matches(['"', '`', ')']);
+            for p in VARIABLE {
+                let hit = after.starts_with(p)
+                    && after[p.len()..]
+                        .chars()
+                        .next()
+                        .is_none_or(|c| !('\u{ac00}'..='\u{d7a3}').contains(&c) || *p == "이다");
+                assert!(
+                    !hit,
+                    "{}: a particle follows a placeholder in {m:?}",
+                    r.code
+                );
+            }
+            rest = &rest[i + 1..];
+        }
+    }
+}

@@ -22,7 +22,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "아무것도 drop하지 않고 capability 추가",
-        message: "컨테이너 \"{container}\"가 아무것도 drop하지 않고 {value}를 추가한다",
+        message: "컨테이너 \"{container}\"에서 아무것도 drop하지 않고 capability를 추가한다: {value}",
         what: "`capabilities.add`는 있는데 `drop`이 비어 있거나 없는 컨테이너를 찾는다.",
         why: "런타임 기본 capability 위에 하나를 더하면 기본 capability도 모두 그대로 남는다. 보통 의도는 \"이것 하나만\"이고, 그러려면 먼저 `drop: [ALL]`이 필요하다.",
         fix: "`add` 목록 옆에 `drop: [ALL]`을 넣는다.",

@@ -32,7 +32,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "capability를 drop하지 않음",
-        message: "컨테이너 \"{container}\"가 capability를 ALL로 drop하지 않는다",
+        message: "컨테이너 \"{container}\"에서 capability를 ALL로 drop하지 않는다",
         what: "`capabilities.drop`에 대문자 `ALL`이 정확히 들어 있지 않은 컨테이너를 찾는다.",
         why: "컨테이너는 런타임의 기본 capability를 갖고 시작한다. 여기에는 `NET_RAW`(패킷 위조, 여러 네트워크·커널 익스플로잇이 사용), `DAC_OVERRIDE`, `SETUID`, `SETGID`, `CHOWN` 등이 들어 있지만 대부분의 프로그램은 하나도 필요 없다. 일단 모두 drop하고 필요한 것만 add하는 것이 안전하다.",
         fix: "`capabilities: {drop: [ALL]}`로 설정하고 프로그램에 필요한 것만 다시 추가한다 (예: 1024 미만 포트를 열려면 `NET_BIND_SERVICE`).",

@@ -22,7 +22,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "CAP_ 접두어가 붙은 capability",
-        message: "컨테이너 \"{container}\"의 capabilities.{list}에 {value}가 있다: CAP_ 접두어 없이 쓴다",
+        message: "컨테이너 \"{container}\"의 capabilities.{list}에 CAP_ 접두어가 붙은 이름이 있다 ({value}): 접두어 없이 쓴다",
         what: "`CAP_`로 시작하는 `capabilities.add`, `drop` 항목을 찾는다.",
         why: "쿠버네티스 API는 capability 이름을 접두어 없이 쓴다 (`CAP_NET_ADMIN`이 아니라 `NET_ADMIN`). 접두어는 런타임이 붙인다. 런타임에 따라 접두어가 붙은 이름은 거부되거나, 두 번 붙거나(`CAP_CAP_…`), 무시되어서 `drop`이 아무것도 drop하지 않을 수 있고, Pod Security를 비롯한 정책도 이를 알아보지 못한다.",
         fix: "`CAP_` 접두어를 지운다.",

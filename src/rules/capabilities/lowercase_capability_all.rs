@@ -22,7 +22,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "소문자 `all`",
-        message: "컨테이너 \"{container}\"가 {value}를 drop한다: Pod Security는 대문자 ALL만 인정한다",
+        message: "컨테이너 \"{container}\"의 drop 목록에 대문자가 아닌 ALL이 있다 ({value}): Pod Security는 대문자 ALL만 인정한다",
         what: "`capabilities.drop`에서 `ALL`을 다른 대소문자(`all`, `All`)로 쓴 항목을 찾는다.",
         why: "컨테이너 런타임은 보통 `all`도 받아들여서 모두 drop하므로 겉보기에는 안전해 보인다. 하지만 Pod Security restricted 레벨은 문자열을 정확히 비교하므로 파드를 거부하고, 다른 도구도 이를 ALL로 보지 않을 수 있다.",
         fix: "대문자 `ALL`로 쓴다.",

@@ -26,7 +26,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "위험한 capability 추가",
-        message: "컨테이너 \"{container}\"가 capability {cap}를 추가한다",
+        message: "컨테이너 \"{container}\"에 위험한 capability가 추가되어 있다: {cap}",
         what: "baseline 집합(`AUDIT_WRITE`, `CHOWN`, `DAC_OVERRIDE`, `FOWNER`, `FSETID`, `KILL`, `MKNOD`, `NET_BIND_SERVICE`, `SETFCAP`, `SETGID`, `SETPCAP`, `SETUID`, `SYS_CHROOT`)에 없는 `capabilities.add` 항목을 API와 똑같이 정확한 문자열로 비교해 찾는다.",
         why: "이 집합 밖의 capability는 노드의 root 권한 일부를 넘겨준다. `SYS_ADMIN`(mount, namespace: privileged에 가깝다), `NET_ADMIN`(방화벽·라우팅, netfilter 버그에 닿는다), `SYS_PTRACE`(다른 프로세스 메모리 읽기), `SYS_MODULE`(커널 모듈 로드), `DAC_READ_SEARCH`(핸들로 아무 파일이나 읽기), `BPF`/`PERFMON`(커널 프로그램), `NET_RAW`(패킷 위조). `ALL`은 이 모두를 추가한다.",
         fix: "capability를 지운다. 정말 필요하다면 privileged 레벨 네임스페이스에서 실행하고 이유를 기록한다.",

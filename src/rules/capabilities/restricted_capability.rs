@@ -27,7 +27,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "NET_BIND_SERVICE 외의 capability",
-        message: "컨테이너 \"{container}\"가 restricted에서 허용되지 않는 capability {cap}를 추가한다",
+        message: "컨테이너 \"{container}\"에 restricted가 허용하지 않는 capability가 추가되어 있다: {cap}",
         what: "baseline은 허용하지만 restricted는 허용하지 않는 `capabilities.add` 항목을 찾는다. restricted에서는 `NET_BIND_SERVICE`만 추가할 수 있다 (baseline 집합 밖의 capability는 PS202가 보고한다).",
         why: "`CHOWN`, `SETUID`, `MKNOD`, `DAC_OVERRIDE` 같은 capability는 런타임 기본 집합에 있어 baseline이 허용하지만, 각각 탈취된 프로세스가 root처럼 행동하게 해 준다: 파일 소유자 변경, 유저 전환, 디바이스 노드 생성, 파일 권한 무시.",
         fix: "capability를 지우거나 프로그램·이미지를 고쳐서 필요 없게 만든다 (예: 파일 소유권은 빌드할 때 `COPY --chown`으로 정한다).",

@@ -20,7 +20,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "이름으로 쓴 USER",
-        message: "USER {value}가 이름이다: runAsNonRoot: true이면 kubelet이 이를 확인할 수 없어 컨테이너를 시작하지 않는다; {suggestion}",
+        message: "USER를 이름으로 썼다 ({value}): runAsNonRoot: true이면 kubelet이 이를 확인할 수 없어 컨테이너를 시작하지 않는다; {suggestion}",
         what: "마지막 `USER`를 숫자 UID가 아니라 이름으로 쓴 경우를 찾는다.",
         why: "kubelet은 컨테이너를 시작하기 전에 이미지 유저가 `runAsNonRoot`를 만족하는지 확인하는데, 이름은 조회할 수 없다. 그래서 `image has non-numeric user (…), cannot verify user is non-root` 오류(CreateContainerConfigError)로 실패한다. 숫자 UID는 이미지의 `/etc/passwd`에 기대지도 않는다.",
         fix: "숫자 UID(와 GID)로 쓴다: `USER 10001:10001`.",
@@ -45,11 +45,11 @@ fn check(ctx: &DockerCtx<'_>, out: &mut Sink) {
     let (en, ko) = match a.numeric_uid() {
         Some(uid) => (
             format!("{name} is UID {uid}: write `USER {uid}`"),
-            format!("{name}의 UID는 {uid}다: `USER {uid}`로 쓴다"),
+            format!("{name}의 UID: {uid}. 다음처럼 쓴다: `USER {uid}`"),
         ),
         None => (
             format!("write {name}'s numeric UID"),
-            format!("{name}의 숫자 UID로 쓴다"),
+            format!("숫자 UID로 쓴다 ({name})"),
         ),
     };
     out.report_span(&RULE, u.span)

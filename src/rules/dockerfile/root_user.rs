@@ -21,7 +21,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "root로 실행되는 이미지",
-        message: "마지막 USER가 {value}다: 컨테이너가 root로 실행된다{undone}; {suggestion}",
+        message: "마지막 USER가 root 계정이다 ({value}): 컨테이너가 root로 실행된다{undone}; {suggestion}",
         what: "마지막 `USER`가 `root`나 `0`(`0:0`, `root:root` 포함)인 Dockerfile을 찾는다. 앞에서 non-root로 바꿨다가 나중에 `USER root`로 되돌린 경우도 포함한다.",
         why: "root로 실행되는 컨테이너는 노드 커널에서 UID 0이다. 탈출하면 곧바로 root가 된다. 설치 단계에서 `USER root`를 넣고 다시 바꾸지 않는 실수가 흔하다.",
         fix: "마지막 스테이지를 `USER <non-root UID>`로 끝낸다. root가 필요한 작업은 그 앞에서 한다.",

@@ -8,7 +8,7 @@ pub fn non_root(a: &Analysis) -> (String, String) {
     if let Some((name, uid)) = a.created.iter().rev().find_map(|c| Some((&c.name, c.uid?))) {
         return (
             format!("switch to the user {name} it creates: `USER {uid}`"),
-            format!("직접 만든 유저 {name}로 바꾼다: `USER {uid}`"),
+            format!("직접 만든 유저로 바꾼다 ({name}): `USER {uid}`"),
         );
     }
     if let Some(u) = a.base.as_ref().and_then(|b| b.suggested_user()) {
@@ -18,7 +18,7 @@ pub fn non_root(a: &Analysis) -> (String, String) {
                 a.root_base, u.name, u.uid, u.uid
             ),
             format!(
-                "{}에는 유저 {}(UID {})가 들어 있다: `USER {}`를 추가한다 (숫자로 써야 runAsNonRoot가 확인할 수 있다)",
+                "{}에는 non-root 유저가 들어 있다: {} (UID {}). 다음을 추가한다: `USER {}` (숫자로 써야 runAsNonRoot가 확인할 수 있다)",
                 a.root_base, u.name, u.uid, u.uid
             ),
         );

@@ -19,7 +19,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "만들기만 하고 쓰지 않은 유저",
-        message: "{what} {name}, 하지만 마지막 스테이지는 {final_user}로 실행된다: `USER {switch}`로 바꾼다",
+        message: "{what} {name}. 하지만 마지막 스테이지는 다른 유저로 실행된다 ({final_user}). 다음을 넣는다: `USER {switch}`",
         what: "`useradd`/`adduser`(Debian·Alpine 표기)로 만든 유저와 `COPY`/`ADD --chown` 대상 중 마지막 스테이지가 실행하지 않는 유저를 찾는다.",
         why: "유저를 만드는 것만으로는 그 유저를 쓰지 않는다. 컨테이너는 여전히 마지막 `USER`(없으면 root)로 실행된다. 다른 유저로 `--chown`했다면 작성자는 그 유저로 실행될 것이라 기대했을 것이다.",
         fix: "마지막 스테이지 끝에 `USER <그 유저의 UID>`를 넣는다.",
@@ -52,7 +52,7 @@ fn check(ctx: &DockerCtx<'_>, out: &mut Sink) {
                 .arg_tr(
                     "what",
                     "the Dockerfile creates the user",
-                    "Dockerfile이 유저를 만든다:",
+                    "Dockerfile이 만든 유저:",
                 )
                 .arg("name", &c.name)
                 .arg("final_user", &final_display)
@@ -75,7 +75,7 @@ fn check(ctx: &DockerCtx<'_>, out: &mut Sink) {
         }
         let switch = uid.map_or(who.clone(), |u| u.to_string());
         out.report_span(&RULE, *span)
-            .arg_tr("what", "files are chowned to", "파일 소유자를 바꾼다:")
+            .arg_tr("what", "files are chowned to", "파일 소유자로 지정한 유저:")
             .arg("name", who)
             .arg("final_user", &final_display)
             .arg("switch", switch);

@@ -23,7 +23,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "파드 securityContext에 쓴 컨테이너 전용 필드",
-        message: "{field}는 파드 securityContext에서는 효과가 없다: API가 버린다",
+        message: "파드 securityContext에 쓴 {field} 필드는 효과가 없다: API가 버린다",
         what: "`spec.securityContext`에 쓴 `privileged`, `allowPrivilegeEscalation`, `readOnlyRootFilesystem`, `capabilities`, `procMount`를 찾는다.",
         why: "이 필드들은 컨테이너의 securityContext에만 있다. 파드 쪽에서는 알 수 없는 필드라 API 서버가 버리거나 (strict 검증에서는 오브젝트를 거부한다), 작성자가 적어 둔 보호는 실제로 존재하지 않는다.",
         fix: "필드를 각 컨테이너의 `securityContext`로 옮긴다.",

@@ -22,7 +22,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "잘못된 procMount 값",
-        message: "컨테이너 \"{container}\"의 procMount가 {value}다: Default도 Unmasked도 아니다",
+        message: "컨테이너 \"{container}\"의 procMount 값이 잘못되었다 ({value}): Default나 Unmasked여야 한다",
         what: "`Default`, `Unmasked`가 아닌 `procMount` 값을 찾는다 (API 표기는 대소문자를 구분한다).",
         why: "API 서버가 오브젝트를 거부하므로 워크로드가 배포되지 않는다.",
         fix: "`procMount`를 지운다 (기본값이 `Default`다).",

@@ -23,7 +23,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "잘못된 seccomp/AppArmor 프로파일 타입",
-        message: "{subject}의 {field}.type이 {value}다: RuntimeDefault, Localhost, Unconfined 중 하나가 아니다",
+        message: "{subject}의 {field}.type 값이 잘못되었다 ({value}): RuntimeDefault, Localhost, Unconfined 중 하나여야 한다",
         what: "`RuntimeDefault`, `Localhost`, `Unconfined`가 아닌 (타입이 없는 경우도 포함) `seccompProfile.type`, `appArmorProfile.type` 값을 찾는다. 예를 들어 어노테이션 표기인 `runtime/default`.",
         why: "API 서버가 오브젝트를 거부한다. 워크로드는 배포되지 않고, 작성자가 의도한 프로파일도 적용되지 않는다.",
         fix: "`RuntimeDefault`(또는 `localhostProfile`과 함께 `Localhost`)를 쓴다.",

@@ -22,7 +22,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "컨테이너 securityContext에 쓴 파드 전용 필드",
-        message: "{field}는 컨테이너 \"{container}\"의 securityContext에서는 효과가 없다: API가 버린다",
+        message: "컨테이너 \"{container}\"의 securityContext에 쓴 {field} 필드는 효과가 없다: API가 버린다",
         what: "컨테이너 securityContext에 쓴 `fsGroup`, `fsGroupChangePolicy`, `supplementalGroups`, `supplementalGroupsPolicy`, `sysctls`, `seLinuxChangePolicy`를 찾는다.",
         why: "이 필드들은 파드의 securityContext에만 있다. 컨테이너 쪽에서는 알 수 없는 필드라 API 서버가 버리거나 (strict 검증에서는 거부한다), 설정이 적용되지 않는다.",
         fix: "필드를 `spec.securityContext`로 옮긴다.",

@@ -24,7 +24,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "hostPath 볼륨",
-        message: "볼륨 \"{volume}\"가 노드의 {path}를 마운트한다",
+        message: "볼륨 \"{volume}\"에 노드의 경로가 마운트된다: {path}",
         what: "`hostPath` 볼륨을 찾는다.",
         why: "hostPath 볼륨은 노드 자신의 디렉터리나 파일을 파드에 준다. 쓰기가 가능하면 파드가 노드를 바꿀 수 있고 (심볼릭 링크와 subPath로 경로보다 더 멀리 닿기도 한다), 읽기 전용이어도 자격 증명과 다른 파드의 데이터가 샐 수 있다.",
         fix: "`persistentVolumeClaim`, `configMap`, `secret`, `emptyDir`, CSI 볼륨을 쓴다. 노드 수준 에이전트는 privileged 레벨 네임스페이스에 둔다.",

@@ -24,7 +24,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "hostPort",
-        message: "컨테이너 \"{container}\"가 노드의 포트 {port}를 연다",
+        message: "컨테이너 \"{container}\"에서 노드의 포트를 연다: {port}",
         what: "`hostPort`가 0이 아닌 컨테이너 포트를 찾는다.",
         why: "hostPort는 노드 자신의 주소에 포트를 열어서 Service와 대개 NetworkPolicy도 우회하고, 파드를 그 포트가 비어 있는 노드에만 묶는다.",
         fix: "`hostPort`를 지우고 Service로 포트를 노출한다 (밖에서 닿아야 하면 NodePort나 LoadBalancer).",

@@ -24,7 +24,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "host를 지정한 probe나 lifecycle 핸들러",
-        message: "컨테이너 \"{container}\"의 {field}가 host {host}로 요청을 보낸다",
+        message: "컨테이너 \"{container}\"의 핸들러가 지정한 host로 요청을 보낸다 ({field}, host {host})",
         what: "liveness, readiness, startup probe와 postStart/preStop 핸들러의 `httpGet.host`, `tcpSocket.host`를 찾는다.",
         why: "kubelet은 이 요청을 노드에서 보낸다. 파드 자신의 IP가 아닌 `host`를 쓰면 kubelet이 노드가 닿을 수 있는 모든 주소, 노드 로컬 서비스와 클라우드 메타데이터 엔드포인트까지 가는 프록시가 된다.",
         fix: "`host`를 지운다. 그러면 kubelet은 파드 IP로 요청한다. 정말 다른 주소가 필요하면 `exec` 핸들러를 쓴다.",

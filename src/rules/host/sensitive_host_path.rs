@@ -19,7 +19,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "민감한 노드 경로의 hostPath",
-        message: "볼륨 \"{volume}\"가 노드의 {path}를 마운트한다: {what}",
+        message: "볼륨 \"{volume}\"에 노드의 민감한 경로가 마운트된다 ({path}): {what}",
         what: "노드를 통째로 넘겨주는 경로의 `hostPath` 볼륨을 찾는다: `/`, 컨테이너 런타임 소켓, `/proc`, `/sys`, `/dev`, `/etc`, `/var/run`과 `/run`, `/var/lib/kubelet`, `/var/lib/docker`, `/var/lib/containerd`, `/root`, `/boot`.",
         why: "이 경로들이 곧 노드다. 런타임 소켓(`docker.sock`, `containerd.sock`, `crio.sock`)이 있으면 노드에 privileged 컨테이너를 띄울 수 있고, `/`나 `/etc`면 노드 설정과 자격 증명을 바꿀 수 있고, `/proc`와 `/sys`는 모든 프로세스와 커널 설정을 드러내며, `/var/lib/kubelet`에는 모든 파드의 시크릿이 있다.",
         fix: "볼륨을 지운다. 꼭 필요한 노드 에이전트라면 privileged 레벨의 전용 네임스페이스에서, 가능하면 읽기 전용으로 실행한다.",

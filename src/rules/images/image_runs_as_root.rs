@@ -20,7 +20,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "root로 실행될 컨테이너",
-        message: "컨테이너 \"{container}\"는 root로 실행된다: runAsNonRoot가 없고 이미지가 root로 실행된다 ({source})",
+        message: "컨테이너 \"{container}\"의 프로세스가 root로 실행된다: runAsNonRoot가 없고 이미지가 root로 실행된다 ({source})",
         what: "교차 검사다. `runAsNonRoot: true`도 `runAsUser`도 없는 컨테이너 중 이미지가 root로 실행되는 경우를 찾는다 (함께 검사한 Dockerfile이나 베이스 이미지 표 기준).",
         why: "매니페스트에도 이미지에도 프로세스를 UID 0에서 옮기는 설정이 없어서, 노드 커널에서 root로 실행된다.",
         fix: "이미지에 숫자 non-root `USER`를 주고 `runAsNonRoot: true`를 설정한다. 또는 이미지가 지원하는 non-root UID로 `runAsUser`를 지정한다.",

@@ -20,7 +20,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "runAsNonRoot와 이름으로 쓴 이미지 USER",
-        message: "컨테이너 \"{container}\"는 non-root를 요구하지만 이미지가 USER {user}({source})로 실행된다: kubelet은 이름을 확인할 수 없어 시작하지 않는다",
+        message: "컨테이너 \"{container}\"의 설정은 non-root를 요구하지만 이미지의 USER가 이름이다 ({user}, {source}): kubelet은 이름을 확인할 수 없어 시작하지 않는다",
         what: "교차 검사다. `runAsNonRoot: true`이고 `runAsUser`가 없는 컨테이너 중, 이미지(함께 검사한 Dockerfile)가 `USER <이름>`으로 끝나는 경우를 찾는다.",
         why: "kubelet은 컨테이너를 시작하기 전에 이미지 유저로 runAsNonRoot를 확인하는데 이름은 풀 수 없다. 파드는 `CreateContainerConfigError: image has non-numeric user (…), cannot verify user is non-root`로 실패한다.",
         fix: "Dockerfile의 `USER`를 숫자로 쓰거나, 매니페스트에 그 유저의 UID로 `runAsUser`를 지정한다.",

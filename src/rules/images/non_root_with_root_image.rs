@@ -20,7 +20,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "runAsNonRoot와 root로 실행되는 이미지",
-        message: "컨테이너 \"{container}\"는 non-root를 요구하지만 이미지가 root로 실행된다 ({source}): kubelet이 시작을 거부한다",
+        message: "컨테이너 \"{container}\"의 설정은 non-root를 요구하지만 이미지가 root로 실행된다 ({source}): kubelet이 시작을 거부한다",
         what: "교차 검사다. `runAsNonRoot: true`이고 `runAsUser`가 없는 컨테이너 중 이미지가 root로 실행되는 경우를 찾는다: Dockerfile의 마지막 `USER`가 root이거나, root 베이스 위에서 USER가 없거나, root로 실행되는 잘 알려진 공개 이미지다.",
         why: "kubelet은 이 컨테이너를 거부한다 (`container has runAsNonRoot and image will run as root`). 파드는 끝내 시작되지 않는다. 고칠 곳은 이미지이거나 명시적인 `runAsUser`다.",
         fix: "Dockerfile에 숫자 non-root `USER`를 넣거나 (베이스 이미지에 유저가 있으면 그 유저), 이미지가 실행될 수 있는 UID로 `runAsUser`를 지정한다.",

@@ -19,7 +19,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "더 이상 쓰지 않는 seccomp/AppArmor 어노테이션",
-        message: "어노테이션 {key}는 더 이상 쓰지 않는다: securityContext.{field}를 쓴다",
+        message: "더 이상 쓰지 않는 어노테이션이 있다: {key}. 대신 securityContext.{field} 필드를 쓴다",
         what: "`seccomp.security.alpha.kubernetes.io/pod`, `container.seccomp.security.alpha.kubernetes.io/*`, `container.apparmor.security.beta.kubernetes.io/*` 어노테이션을 찾는다.",
         why: "이 어노테이션들은 `seccompProfile`(v1.19), `appArmorProfile`(v1.30) 필드가 생기기 전의 방식이다. 지금의 kubelet은 필드를 기준으로 동작하므로, 어노테이션이 남아 있으면 실제로는 적용되지 않을 수 있는 보호를 믿게 된다. v1.19 이상의 Pod Security는 seccomp 어노테이션을 아예 보지 않는다.",
         fix: "설정을 `securityContext.{field}`로 옮기고 어노테이션을 지운다.",

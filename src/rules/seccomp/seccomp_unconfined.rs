@@ -27,7 +27,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "seccomp를 명시적으로 끔",
-        message: "{subject}에 seccomp 프로파일 {value}가 설정되어 있다",
+        message: "{subject}에 허용되지 않는 seccomp 프로파일이 설정되어 있다: {value}",
         what: "`RuntimeDefault`나 `Localhost`가 아닌 seccomp 프로파일을 찾는다 (v1.19부터는 `securityContext.seccompProfile.type`, 그 전에는 `seccomp.security.alpha.kubernetes.io` 어노테이션이며 허용 값은 `runtime/default`, `docker/default`, `localhost/*`다).",
         why: "`Unconfined`는 컨테이너의 seccomp를 끈다. 커널 익스플로잇과 컨테이너 탈출이 쓰는 호출까지 모든 시스템 호출이 커널에 닿는다.",
         fix: "`seccompProfile.type: RuntimeDefault`(또는 직접 관리하는 `Localhost` 프로파일)로 바꾼다.",

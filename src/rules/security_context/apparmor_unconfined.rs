@@ -28,7 +28,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "AppArmor 비활성화",
-        message: "{subject}에 AppArmor 프로파일 {value}가 설정되어 있다",
+        message: "{subject}에 허용되지 않는 AppArmor 프로파일이 설정되어 있다: {value}",
         what: "`RuntimeDefault`나 `Localhost`가 아닌 `appArmorProfile.type`(파드나 컨테이너), 그리고 `runtime/default`, `localhost/*`, 빈 값이 아닌 `container.apparmor.security.beta.kubernetes.io/*` 어노테이션을 찾는다.",
         why: "AppArmor의 기본 컨테이너 프로파일은 mount, `/proc`·`/sys` 쓰기 같은 탈출 경로를 막는다. `Unconfined`는 이를 없앤다. cgroup `release_agent`나 runc mount 경쟁 같은 탈출 몇 가지는 기본 프로파일만으로도 막힌다.",
         fix: "설정을 지우거나 (런타임 기본값이 적용된다) `appArmorProfile.type: RuntimeDefault`로 바꾼다.",

@@ -19,7 +19,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "10000 미만의 UID/GID",
-        message: "{field}: {id}는 10000 미만이라 호스트의 유저나 그룹과 겹칠 수 있다",
+        message: "{field} 값이 10000 미만이라 호스트의 유저나 그룹과 겹칠 수 있다: {id}",
         what: "선택 규칙이다. 0이 아닌 `runAsUser`, `runAsGroup`, `fsGroup`, `supplementalGroups` 값 중 10000 미만을 찾는다.",
         why: "user namespace가 없으면 컨테이너의 UID가 곧 호스트의 UID다. 낮은 번호는 배포판이 시스템 유저와 로그인 유저에게 주는 범위라서 (보통 1000이 그 머신의 첫 사용자다), UID 1000으로 탈출한 컨테이너는 노드에서 그 유저로 행동한다.",
         fix: "호스트 유저가 쓰지 않는 10000 이상의 ID를 쓴다 (예: 10001).",

@@ -18,7 +18,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "runAsNonRoot: true와 runAsUser: 0을 함께 설정",
-        message: "컨테이너 \"{container}\"는 non-root를 요구하면서 UID 0으로 실행된다: kubelet이 시작을 거부한다",
+        message: "컨테이너 \"{container}\"의 설정은 non-root를 요구하면서 UID 0으로 실행한다: kubelet이 시작을 거부한다",
         what: "실제로 적용되는 `runAsNonRoot`가 `true`인데 `runAsUser`가 `0`인 컨테이너를 찾는다.",
         why: "두 설정이 서로 모순된다. kubelet은 컨테이너를 시작하기 전에 이를 검사해서 `container's runAsUser breaks non-root policy` 오류를 내고, 파드는 끝내 실행되지 않는다.",
         fix: "`runAsUser`를 0이 아닌 UID로 바꾸거나, 지워서 이미지의 숫자 non-root `USER`가 쓰이게 한다.",

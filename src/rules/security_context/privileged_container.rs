@@ -24,7 +24,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "특권(privileged) 컨테이너",
-        message: "컨테이너 \"{container}\"가 privileged로 실행된다",
+        message: "컨테이너 \"{container}\"에 privileged: true가 설정되어 있다",
         what: "`securityContext.privileged: true`인 컨테이너를 찾는다.",
         why: "privileged 컨테이너는 모든 capability와 호스트의 모든 디바이스를 갖고, seccomp·AppArmor·SELinux의 제한도 받지 않는다. 컨테이너 안의 root가 곧 노드의 root가 되므로 대부분의 컨테이너 탈출이 여기서 시작된다.",
         fix: "`privileged: true`를 지우거나 `false`로 바꾸고, 프로그램에 꼭 필요한 capability만 add로 추가한다.",

@@ -27,7 +27,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "마스킹되지 않은 /proc",
-        message: "컨테이너 \"{container}\"에 procMount: {value}가 설정되어 있다",
+        message: "컨테이너 \"{container}\"에 기본값이 아닌 procMount가 설정되어 있다: {value}",
         what: "`securityContext.procMount`가 `Default`가 아닌 값으로 설정된 컨테이너를 찾는다.",
         why: "컨테이너 런타임은 호스트를 드러내는 `/proc`의 일부(`/proc/kcore`, `/proc/sys`, `/proc/sysrq-trigger` 등)를 기본으로 가리고 읽기 전용으로 만든다. `Unmasked`는 이 보호를 없애서 컨테이너가 커널 정보를 읽고 커널 파라미터를 바꿀 수 있게 한다.",
         fix: "`procMount`를 지우거나 `Default`로 바꾼다.",

@@ -25,7 +25,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "user namespace 파드의 마스킹되지 않은 /proc",
-        message: "컨테이너 \"{container}\"에 procMount: {value}가 설정되어 있다 (hostUsers: false 파드라 baseline은 허용하지만 restricted는 허용하지 않는다)",
+        message: "컨테이너 \"{container}\"에 기본값이 아닌 procMount가 설정되어 있다 ({value}; hostUsers: false 파드라 baseline은 허용하지만 restricted는 허용하지 않는다)",
         what: "`hostUsers: false` 파드에서 `Default`가 아닌 `procMount`를 찾는다. baseline은 v1.35부터 이를 허용하고 restricted는 여전히 금지한다.",
         why: "user namespace 안에서는 컨테이너의 root가 호스트의 root가 아니라서 baseline은 procMount 검사를 완화한다. 그래도 마스킹되지 않은 `/proc`는 원래 가려져 있던 커널 인터페이스를 드러내므로 restricted는 계속 막는다.",
         fix: "중첩 컨테이너를 돌리는 baseline 워크로드가 아니라면 `procMount`를 지우거나 `Default`로 바꾼다.",

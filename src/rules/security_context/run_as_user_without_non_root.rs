@@ -22,7 +22,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "runAsNonRoot 없이 runAsUser만 설정",
-        message: "컨테이너 \"{container}\"는 UID {uid}로 실행되지만 non-root를 강제하지 않는다",
+        message: "컨테이너 \"{container}\"의 UID는 0이 아니지만 ({uid}) non-root가 강제되지 않는다",
         what: "0이 아닌 `runAsUser`를 받으면서 `runAsNonRoot`가 `true`가 아닌 컨테이너를 찾는다.",
         why: "지금은 UID {uid}로 실행되지만 이를 강제하는 것이 없다. 나중에 `runAsUser` 설정을 지우거나 덮어쓰면 컨테이너는 아무 경고 없이 이미지의 유저, 즉 root일 수도 있는 유저로 돌아간다. `runAsNonRoot: true`가 있어야 보장이 유지된다.",
         fix: "`runAsUser` 옆에 `runAsNonRoot: true`를 넣는다 (파드 securityContext에 넣으면 모든 컨테이너에 적용된다).",

@@ -25,7 +25,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "임의의 SELinux user, role, type",
-        message: "{subject}에 seLinuxOptions.{field}: {value}가 설정되어 있다",
+        message: "{subject}에 허용되지 않는 seLinuxOptions.{field} 값이 설정되어 있다: {value}",
         what: "`user`나 `role`이 있거나, baseline이 허용하는 컨테이너 타입(`container_t`, `container_init_t`, `container_kvm_t`, v1.31부터 `container_engine_t`)이 아닌 `type`을 쓴 `seLinuxOptions`를 찾는다.",
         why: "SELinux 라벨은 프로세스가 무엇에 접근할 수 있는지 정한다. `spc_t`(super-privileged container)나 `unconfined_t` 같은 타입은 격리를 꺼 버리고, 임의의 user나 role은 컨테이너가 원래 받는 것보다 많은 권한을 줄 수 있다.",
         fix: "`user`, `role`, 임의의 `type`을 지운다. MCS 분리가 필요하면 `level`만 지정한다.",

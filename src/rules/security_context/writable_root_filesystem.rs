@@ -22,7 +22,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "쓰기 가능한 루트 파일시스템",
-        message: "컨테이너 \"{container}\"가 루트 파일시스템에 쓸 수 있다",
+        message: "컨테이너 \"{container}\"에서 루트 파일시스템에 쓸 수 있다",
         what: "`securityContext.readOnlyRootFilesystem`이 `true`가 아닌 컨테이너를 찾는다.",
         why: "루트 파일시스템에 쓸 수 있으면, 코드 실행을 얻은 공격자가 바이너리를 바꾸고 도구를 내려받고 컨테이너가 살아 있는 동안 변경을 유지할 수 있다. 운영자가 나중에 실행할 컨테이너 안의 바이너리를 덮어쓰는 런타임 탈출도 있다.",
         fix: "`readOnlyRootFilesystem: true`를 설정하고, 프로그램이 쓰는 경로(보통 `/tmp`)마다 `emptyDir`를 마운트한다.",

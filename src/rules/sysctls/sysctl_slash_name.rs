@@ -22,7 +22,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "슬래시로 쓴 sysctl 이름",
-        message: "sysctl {name}에 슬래시가 쓰였다: {dotted}로 쓴다",
+        message: "sysctl {name}에 슬래시가 쓰였다. 점으로 구분해 쓴다: {dotted}",
         what: "`/`로 구분한 sysctl 이름(`net/ipv4/ip_local_port_range`)을 찾는다.",
         why: "커널은 두 표기를 모두 받아들이지만 Pod Security는 이름을 정확히 비교한다. 슬래시로 쓴 안전한 sysctl도 baseline을 통과하지 못하고, 다른 도구의 허용 목록에서도 빠진다.",
         fix: "점으로 구분해 쓴다.",

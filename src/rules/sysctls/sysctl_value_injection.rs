@@ -19,7 +19,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "`+`나 `=`가 들어간 sysctl 값",
-        message: "sysctl {name}의 값 {value}에 {char}가 들어 있다",
+        message: "sysctl {name}의 값에 들어가면 안 되는 문자가 있다 ({char}): {value}",
         what: "`+`나 `=`가 들어 있는 sysctl 값을 찾는다.",
         why: "정상적인 sysctl 값에는 이 문자가 필요 없다. CRI-O는 값을 `+`를 구분자로 읽는 도구에 넘겼기 때문에 `value: 1+kernel.core_pattern=|/malicious`처럼 안전하지 않은 두 번째 sysctl을 설정해 노드의 root를 얻을 수 있었다 (CVE-2022-0811).",
         fix: "그 문자를 지운다 (또는 sysctl을 지운다).",

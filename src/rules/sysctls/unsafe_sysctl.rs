@@ -24,7 +24,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "안전 집합 밖의 sysctl",
-        message: "파드가 v1.{minor}의 안전 집합에 없는 sysctl {name}을 설정한다",
+        message: "파드가 v1.{minor}의 안전 집합에 없는 sysctl을 설정한다: {name}",
         what: "대상 Pod Security 버전의 안전 집합에 없는 `securityContext.sysctls` 이름을 찾는다 (집합은 v1.27, v1.29, v1.32, v1.37에서 늘어난다).",
         why: "sysctl은 사용자가 커널 동작을 바꾸게 해 준다. 안전 집합에는 다른 파드나 노드에 영향을 줄 수 없는 namespace 단위 설정만 있다. 그 밖의 sysctl은 메모리, 네트워크, 보안 한도처럼 노드 전체의 커널을 바꿀 수 있다.",
         fix: "sysctl을 지운다. 더 새로운 쿠버네티스 버전에서 안전 집합에 들어갔는지 확인하고 그 버전을 대상으로 한다.",

@@ -24,7 +24,7 @@ pub static RULE: Rule = Rule {
     },
     ko: Text {
         title: "restricted 집합 밖의 볼륨 타입",
-        message: "볼륨 \"{volume}\"가 볼륨 타입 {type}를 쓴다",
+        message: "볼륨 \"{volume}\"에 restricted가 허용하지 않는 볼륨 타입을 썼다: {type}",
         what: "restricted가 허용하는 타입(`configMap`, `csi`, `downwardAPI`, `emptyDir`, `ephemeral`, `image`, `persistentVolumeClaim`, `projected`, `secret`)이 아닌 볼륨을 찾는다. hostPath 볼륨은 PS304가 보고한다.",
         why: "`nfs`, `iscsi`, `rbd`, `gitRepo`, `flexVolume` 같은 in-tree 볼륨은 kubelet이 파드가 정한 파라미터로 노드에 마운트한다. 즉 파드가 노드의 마운트를 정한다. `gitRepo`는 노드에서 `git`까지 실행한다. restricted는 관리자가 통제하는 오브젝트를 거치는 타입만 허용한다.",
         fix: "`persistentVolumeClaim`(스토리지는 관리자의 PersistentVolume이나 StorageClass가 정한다), CSI, projected 볼륨을 쓴다.",
