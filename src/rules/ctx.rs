@@ -9,7 +9,8 @@ use crate::fix::editor::{Editor, NoFix, V};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::kb::CveLink;
 use crate::model::effective::{EffectiveSecurityContext, Origin, effective};
-use crate::model::{Container, PodTemplate, Workload};
+use crate::model::pod::Profile;
+use crate::model::{Container, PodTemplate, SecurityContext, Workload};
 use crate::pss::{self, CHECKS};
 use crate::source::tree::{Doc, NodeId, NodeKind};
 
@@ -140,6 +141,46 @@ impl<'a, 'd> Ctx<'a, 'd> {
             return Err(NoFix("the pod template has no spec"));
         };
         self.edit.set(spec, "securityContext", &V::Map(entries))
+    }
+
+    /// Reports every profile (`pick`: seccomp or AppArmor) of the pod and
+    /// of each container whose type is not `RuntimeDefault` or `Localhost`,
+    /// with a fix that switches it to `RuntimeDefault`.
+    pub fn report_weak_profiles(
+        &self,
+        out: &mut Sink,
+        rule: &'static Rule,
+        pick: for<'s> fn(&'s SecurityContext<'d>) -> Option<&'s Profile<'d>>,
+        fix_title: &str,
+    ) {
+        let weak = |p: &&Profile<'_>| !matches!(p.type_str(), "RuntimeDefault" | "Localhost");
+        let mut report = |p: &Profile<'_>, c: Option<&Container<'_>>| {
+            let f = out.report(rule, p.type_.map_or(p.node, |t| t.node));
+            match c {
+                Some(c) => f.on_container(c).value(p.type_str(), Origin::Container),
+                None => f.on_pod().value(p.type_str(), Origin::Pod),
+            };
+            f.arg("value", format!("{:?}", p.type_str())).fix(
+                Applicability::Unsafe,
+                fix_title,
+                self.edit.set(p.node, "type", &V::str("RuntimeDefault")),
+            );
+        };
+        if let Some(p) = self
+            .pod
+            .spec
+            .security_context
+            .as_ref()
+            .and_then(pick)
+            .filter(weak)
+        {
+            report(p, None);
+        }
+        for (c, _) in self.containers() {
+            if let Some(p) = c.security_context.as_ref().and_then(pick).filter(weak) {
+                report(p, Some(c));
+            }
+        }
     }
 
     /// Whether the target version runs a check (its first revision).

@@ -1,5 +1,4 @@
 use crate::fix::Applicability;
-use crate::fix::editor::V;
 use crate::model::effective::Origin;
 use crate::pss::Level;
 use crate::rules::FixDoc;
@@ -75,43 +74,10 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
         }
         return;
     }
-    let valid = |t: &str| t == "RuntimeDefault" || t == "Localhost";
-    if let Some(p) = ctx
-        .pod
-        .spec
-        .security_context
-        .as_ref()
-        .and_then(|s| s.seccomp_profile.as_ref())
-        .filter(|p| !valid(p.type_str()))
-    {
-        let node = p.type_.map_or(p.node, |t| t.node);
-        out.report(&RULE, node)
-            .on_pod()
-            .arg("value", format!("{:?}", p.type_str()))
-            .value(p.type_str(), Origin::Pod)
-            .fix(
-                Applicability::Unsafe,
-                "use the RuntimeDefault seccomp profile",
-                ctx.edit.set(p.node, "type", &V::str("RuntimeDefault")),
-            );
-    }
-    for (c, _) in ctx.containers() {
-        if let Some(p) = c
-            .security_context
-            .as_ref()
-            .and_then(|s| s.seccomp_profile.as_ref())
-            .filter(|p| !valid(p.type_str()))
-        {
-            let node = p.type_.map_or(p.node, |t| t.node);
-            out.report(&RULE, node)
-                .on_container(c)
-                .arg("value", format!("{:?}", p.type_str()))
-                .value(p.type_str(), Origin::Container)
-                .fix(
-                    Applicability::Unsafe,
-                    "use the RuntimeDefault seccomp profile",
-                    ctx.edit.set(p.node, "type", &V::str("RuntimeDefault")),
-                );
-        }
-    }
+    ctx.report_weak_profiles(
+        out,
+        &RULE,
+        |sc| sc.seccomp_profile.as_ref(),
+        "use the RuntimeDefault seccomp profile",
+    );
 }

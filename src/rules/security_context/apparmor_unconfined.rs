@@ -1,7 +1,6 @@
 use crate::fix::Applicability;
 use crate::fix::editor::V;
 use crate::model::effective::Origin;
-use crate::model::pod::Profile;
 use crate::pss::Level;
 use crate::rules::FixDoc;
 use crate::rules::{Category, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
@@ -47,52 +46,16 @@ pub static RULE: Rule = Rule {
     }),
 };
 
-fn bad(p: &Profile<'_>) -> bool {
-    !matches!(p.type_str(), "RuntimeDefault" | "Localhost")
-}
-
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
     if !ctx.pss_fails("appArmorProfile") {
         return;
     }
-    if let Some(p) = ctx
-        .pod
-        .spec
-        .security_context
-        .as_ref()
-        .and_then(|s| s.app_armor_profile.as_ref())
-        .filter(|p| bad(p))
-    {
-        let node = p.type_.map_or(p.node, |t| t.node);
-        out.report(&RULE, node)
-            .on_pod()
-            .arg("value", format!("{:?}", p.type_str()))
-            .value(p.type_str(), Origin::Pod)
-            .fix(
-                Applicability::Unsafe,
-                "use the RuntimeDefault AppArmor profile",
-                ctx.edit.set(p.node, "type", &V::str("RuntimeDefault")),
-            );
-    }
-    for (c, _) in ctx.containers() {
-        if let Some(p) = c
-            .security_context
-            .as_ref()
-            .and_then(|s| s.app_armor_profile.as_ref())
-            .filter(|p| bad(p))
-        {
-            let node = p.type_.map_or(p.node, |t| t.node);
-            out.report(&RULE, node)
-                .on_container(c)
-                .arg("value", format!("{:?}", p.type_str()))
-                .value(p.type_str(), Origin::Container)
-                .fix(
-                    Applicability::Unsafe,
-                    "use the RuntimeDefault AppArmor profile",
-                    ctx.edit.set(p.node, "type", &V::str("RuntimeDefault")),
-                );
-        }
-    }
+    ctx.report_weak_profiles(
+        out,
+        &RULE,
+        |sc| sc.app_armor_profile.as_ref(),
+        "use the RuntimeDefault AppArmor profile",
+    );
     for (key, v) in &ctx.pod.annotations {
         if let Some(name) = key.strip_prefix("container.apparmor.security.beta.kubernetes.io/")
             && !(v.v.is_empty() || v.v == "runtime/default" || v.v.starts_with("localhost/"))
