@@ -391,3 +391,16 @@ fn every_corpus_dockerfile_parses() {
     }
     assert!(n > 50, "{n}");
 }
+
+#[test]
+fn scan_of_the_whole_corpus_has_no_errors() {
+    let d = Dir::new("scan-corpus");
+    for sub in ["k8s", "dockerfiles"] {
+        let path = crate::util::corpus(sub);
+        let out = d.run(&["scan", "--format", "json", path.to_str().unwrap()]);
+        assert_eq!(out.code, 1, "{sub}: {}", out.stderr);
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        assert_eq!(v["summary"]["errors"], 0, "{sub}: {}", v["errors"]);
+        assert!(v["summary"]["findings"].as_u64().unwrap() > 100, "{sub}");
+    }
+}
