@@ -404,3 +404,45 @@ fn scan_of_the_whole_corpus_has_no_errors() {
         assert!(v["summary"]["findings"].as_u64().unwrap() > 100, "{sub}");
     }
 }
+
+#[test]
+fn sarif_output() {
+    let d = Dir::new("sarif");
+    d.create("pod.yaml", NOTES_POD);
+    let out = d.run(&["scan", "--format", "sarif", "pod.yaml"]);
+    assert_eq!(out.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let run = &v["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(
+        rules
+            .iter()
+            .any(|r| r["id"] == "PS204" && r["defaultConfiguration"]["level"] == "warning")
+    );
+    let results = run["results"].as_array().unwrap();
+    let ps204 = results.iter().find(|r| r["ruleId"] == "PS204").unwrap();
+    assert_eq!(
+        rules[ps204["ruleIndex"].as_u64().unwrap() as usize]["id"],
+        "PS204"
+    );
+    let region = &ps204["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(14), Some(17))
+    );
+    assert_eq!(
+        ps204["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "pod.yaml"
+    );
+    // The fix is a byte-offset replacement that turns `all` into `ALL`.
+    let rep = &ps204["fixes"][0]["artifactChanges"][0]["replacements"][0];
+    let start = rep["deletedRegion"]["byteOffset"].as_u64().unwrap() as usize;
+    let len = rep["deletedRegion"]["byteLength"].as_u64().unwrap() as usize;
+    assert_eq!(&NOTES_POD[start..start + len], "all");
+    assert_eq!(rep["insertedContent"]["text"], "ALL");
+    assert_eq!(
+        ps204["partialFingerprints"]["podsec/v1"],
+        "PS204:Pod//notes:app"
+    );
+}

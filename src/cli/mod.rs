@@ -34,6 +34,15 @@ pub enum Format {
     Json,
 }
 
+/// Output formats of `podsec scan`.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ScanFormat {
+    Text,
+    Json,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Decide Pod Security Standards levels as the admission controller does.
@@ -60,7 +69,7 @@ enum Command {
         /// Files or directories (default: the current directory), `-` for stdin.
         paths: Vec<String>,
         #[arg(long, value_enum, default_value = "text")]
-        format: Format,
+        format: ScanFormat,
         /// Only these rules: codes, code prefixes (`PS2`), names, categories
         /// (`pss-baseline`, `pss-restricted`, `hardening`, `correctness`) or ALL.
         #[arg(long, value_delimiter = ',')]

@@ -3,18 +3,18 @@
 use std::io::{self, IsTerminal, Write};
 
 use super::input::{Source, gather, manifest_name};
-use super::{EXIT_ERROR, EXIT_FINDINGS, Format, stdout, write_json};
+use super::{EXIT_ERROR, EXIT_FINDINGS, ScanFormat, stdout, write_json};
 use crate::dockerfile::index::{
     ImageIndex, from_compose, from_podsec_toml, from_skaffold, is_dockerfile_name,
 };
-use crate::output::{json, text};
+use crate::output::{json, sarif, text};
 use crate::pss::Version;
 use crate::rules::{Lang, Selection, Severity};
 use crate::scan::{Diagnostic, Options, ScanFile, scan_dockerfile, scan_file};
 
 pub struct Args {
     pub paths: Vec<String>,
-    pub format: Format,
+    pub format: ScanFormat,
     pub selection: Selection,
     pub version: Version,
     pub lang: Lang,
@@ -88,14 +88,18 @@ pub fn run(args: Args) -> io::Result<u8> {
         }
         errors.extend(file.errors);
         workloads += file.workloads;
-        if args.format == Format::Text {
+        if args.format == ScanFormat::Text {
             for d in &file.diagnostics {
                 text::render(&mut out, d, text::Style { color }, args.lang)?;
             }
         }
         all.extend(file.diagnostics);
     }
-    if args.format == Format::Json {
+    if args.format == ScanFormat::Sarif {
+        let rules = crate::scan::enabled_rules(&opts.selection);
+        write_json(&mut out, &sarif::report(&all, &rules, args.lang))?;
+    }
+    if args.format == ScanFormat::Json {
         let report = json::report(&all, &errors, &args.version.to_string(), files, workloads);
         write_json(&mut out, &report)?;
     }

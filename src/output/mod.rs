@@ -1,4 +1,5 @@
 //! Renderers: they see only diagnostics.
 
 pub mod json;
+pub mod sarif;
 pub mod text;
