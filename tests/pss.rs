@@ -607,6 +607,28 @@ fn json_manifests() {
 }
 
 #[test]
+fn integral_floats_decode_from_yaml_but_not_from_json() {
+    let y = "kind: Pod\nmetadata: {name: f}\nspec:\n  securityContext: {runAsUser: 0.0}\n  containers: [{name: a}]\n";
+    let f = pss_file("t.yaml", y, &[Level::Restricted], Version::Latest);
+    assert!(f.errors.is_empty());
+    assert!(
+        aggregate(&f.workloads[0].results[0].1)
+            .contains("runAsUser=0 (pod must not set runAsUser=0)")
+    );
+    let j =
+        r#"{"kind":"Pod","metadata":{"name":"f"},"spec":{"securityContext":{"runAsUser":0.0}}}"#;
+    let f = pss_file("t.json", j, &[Level::Restricted], Version::Latest);
+    assert_eq!(f.errors.len(), 1);
+    assert!(
+        f.errors[0]
+            .message
+            .contains("runAsUser: expected an integer, found number 0.0"),
+        "{:?}",
+        f.errors
+    );
+}
+
+#[test]
 fn wrong_types_are_errors_for_that_object_only() {
     for (field, msg) in [
         (

@@ -176,8 +176,12 @@ impl<'d, 'a> Decoder<'d, 'a> {
     pub fn int_node(&mut self, v: NodeId, key: Option<&str>, width: Int) -> Option<Val<i64>> {
         let n = match self.scalar(v).map(|s| s.value) {
             Some(Value::Int(i)) => Some(i),
-            // YAML floats reach the API as JSON numbers: integral ones decode.
-            Some(Value::Float(f)) if f.fract() == 0.0 && f.abs() < 9.2e18 => Some(f as i64),
+            // YAML floats reach the API re-encoded as JSON numbers, so
+            // integral ones decode; in a JSON file `1.0` stays `1.0`, which
+            // Go's decoder refuses for an integer field.
+            Some(Value::Float(f)) if !self.doc.json && f.fract() == 0.0 && f.abs() < 9.2e18 => {
+                Some(f as i64)
+            }
             _ => None,
         };
         let (lo, hi, what) = match width {

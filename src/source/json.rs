@@ -56,6 +56,7 @@ pub fn parse(full: &str) -> Stream<'_> {
                     seq_items: b.seq_items,
                     root: Some(root),
                     pos,
+                    json: true,
                 });
             }
         }

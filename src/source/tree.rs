@@ -81,6 +81,8 @@ pub struct Doc<'a> {
     pub root: Option<NodeId>,
     /// Position of the document's first content (or of the document marker).
     pub pos: Pos,
+    /// Read from JSON (typed by the JSON grammar) rather than YAML.
+    pub json: bool,
 }
 
 /// What a scalar or collection is, for messages.

@@ -186,6 +186,7 @@ impl<'a> Builder<'a> {
             seq_items: self.seq_items,
             root: self.root,
             pos,
+            json: false,
         })
     }
 }
