@@ -122,6 +122,11 @@ impl<'a, 'd> Ctx<'a, 'd> {
         crate::dockerfile::images::lookup(reference)
     }
 
+    /// The edit that replaces a written scalar with `v`.
+    pub fn replace(&self, node: NodeId, v: V) -> Result<Vec<Edit>, NoFix> {
+        self.edit.replace_scalar(node, &v).map(|e| vec![e])
+    }
+
     /// Edits that set `key` in a container's securityContext (created if
     /// absent).
     pub fn set_container(&self, c: &Container<'_>, key: &str, v: V) -> Result<Vec<Edit>, NoFix> {

@@ -59,9 +59,7 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
                         None => Err(crate::fix::editor::NoFix("no list")),
                     }
                 } else {
-                    ctx.edit
-                        .replace_scalar(v.node, &V::str(&bare))
-                        .map(|e| vec![e])
+                    ctx.replace(v.node, V::str(&bare))
                 };
                 out.report(&RULE, v.node)
                     .container(c)

@@ -57,9 +57,7 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
                 .fix(
                     Applicability::Safe,
                     "write ALL in upper case",
-                    ctx.edit
-                        .replace_scalar(d.node, &V::str("ALL"))
-                        .map(|e| vec![e]),
+                    ctx.replace(d.node, V::str("ALL")),
                 );
         }
     }

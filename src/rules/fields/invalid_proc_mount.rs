@@ -54,9 +54,7 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
                 .fix(
                     Applicability::Unsafe,
                     "set procMount: Default",
-                    ctx.edit
-                        .replace_scalar(p.node, &V::str("Default"))
-                        .map(|e| vec![e]),
+                    ctx.replace(p.node, V::str("Default")),
                 );
         }
     }

@@ -65,7 +65,7 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
                 _ => None,
             };
             let edits = match (meant, p.type_) {
-                (Some(m), Some(t)) => ctx.edit.replace_scalar(t.node, &V::str(m)).map(|e| vec![e]),
+                (Some(m), Some(t)) => ctx.replace(t.node, V::str(m)),
                 _ => Err(crate::fix::editor::NoFix(
                     "which profile was meant needs a human decision",
                 )),

@@ -71,9 +71,7 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
                 .fix(
                     Applicability::Unsafe,
                     "use the runtime/default AppArmor profile",
-                    ctx.edit
-                        .replace_scalar(v.node, &V::str("runtime/default"))
-                        .map(|e| vec![e]),
+                    ctx.replace(v.node, V::str("runtime/default")),
                 );
         }
     }

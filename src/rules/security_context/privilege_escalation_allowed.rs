@@ -59,9 +59,7 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
                     .fix(
                         Applicability::Unsafe,
                         "set allowPrivilegeEscalation: false",
-                        ctx.edit
-                            .replace_scalar(v.node, &V::Bool(false))
-                            .map(|e| vec![e]),
+                        ctx.replace(v.node, V::Bool(false)),
                     );
             }
             None => {

@@ -60,9 +60,7 @@ pub(crate) fn report_unmasked(ctx: &Ctx<'_, '_>, out: &mut Sink, rule: &'static 
                 .fix(
                     Applicability::Unsafe,
                     "set procMount: Default",
-                    ctx.edit
-                        .replace_scalar(p.node, &V::str("Default"))
-                        .map(|e| vec![e]),
+                    ctx.replace(p.node, V::str("Default")),
                 );
         }
     }

@@ -146,9 +146,7 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
                     .fix(
                         safe,
                         "set runAsNonRoot: true",
-                        ctx.edit
-                            .replace_scalar(v.node, &V::Bool(true))
-                            .map(|e| vec![e]),
+                        ctx.replace(v.node, V::Bool(true)),
                     );
             }
             Some(v) => {
@@ -176,9 +174,7 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
                 "set the pod's runAsNonRoot: true",
                 1,
             ),
-            ctx.edit
-                .replace_scalar(v.node, &V::Bool(true))
-                .map(|e| vec![e]),
+            ctx.replace(v.node, V::Bool(true)),
         );
     }
 }

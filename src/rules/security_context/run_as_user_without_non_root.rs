@@ -43,10 +43,7 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
         let non_root = eff.run_as_non_root.value.is_some_and(|v| v.v);
         if let Some(u) = eff.run_as_user.value.filter(|u| u.v != 0 && !non_root) {
             let edits = match (eff.run_as_non_root.value, eff.run_as_user.origin) {
-                (Some(v), _) => ctx
-                    .edit
-                    .replace_scalar(v.node, &V::Bool(true))
-                    .map(|e| vec![e]),
+                (Some(v), _) => ctx.replace(v.node, V::Bool(true)),
                 (None, Origin::Pod) => ctx.set_pod(vec![("runAsNonRoot".into(), V::Bool(true))]),
                 (None, _) => ctx.set_container(c, "runAsNonRoot", V::Bool(true)),
             };

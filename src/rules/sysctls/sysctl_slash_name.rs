@@ -50,9 +50,7 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
             .fix(
                 Applicability::Safe,
                 "write the sysctl name with dots",
-                ctx.edit
-                    .replace_scalar(s.name.node, &V::str(&s.name.v.replace('/', ".")))
-                    .map(|e| vec![e]),
+                ctx.replace(s.name.node, V::str(&s.name.v.replace('/', "."))),
             );
     }
 }
