@@ -1,5 +1,5 @@
 //! `cargo bench --bench dockerfile`: `podsec scan` of every Dockerfile in
-//! ../shared/corpus/dockerfiles (parse, analyse, run all Dockerfile
+//! tests/corpus/dockerfiles (parse, analyse, run all Dockerfile
 //! rules), per file, on one thread.
 
 use std::time::{Duration, Instant};
@@ -8,7 +8,7 @@ use podsec::rules::{Lang, Selection};
 use podsec::scan::{Options, scan_dockerfile};
 
 fn main() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dockerfiles");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/dockerfiles");
     let mut files = Vec::new();
     for sub in std::fs::read_dir(&dir).expect("corpus").flatten() {
         if sub.path().is_dir() {

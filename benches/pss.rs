@@ -2,7 +2,7 @@
 //! against a parse-only baseline (saphyr-parser events, the same parser,
 //! the same texts), on one thread.
 //!
-//! The input is every corpus file (../shared/corpus/k8s) that holds at
+//! The input is every corpus file (tests/corpus/k8s) that holds at
 //! least one workload, repeated until there are at least 10,000 workload
 //! documents.
 
@@ -41,7 +41,7 @@ fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
 }
 
 fn main() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/k8s");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/k8s");
     let mut files = Vec::new();
     corpus_files(&dir, &mut files);
     let with_workloads: Vec<(String, String, usize)> = files

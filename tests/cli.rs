@@ -241,7 +241,7 @@ fn whole_corpus_without_errors() {
     let k8s = corpus("k8s");
     assert!(
         k8s.is_dir(),
-        "the shared corpus is expected at {}",
+        "the corpus is expected at {}",
         k8s.display()
     );
     let out = d.run(&["pss", "--level", "restricted", k8s.to_str().unwrap()]);

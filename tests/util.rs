@@ -78,15 +78,11 @@ pub struct Output {
     pub stderr: String,
 }
 
-/// The repository's root (for `examples/`) and the shared corpus beside it.
+/// The repository's root (for `examples/` and `tests/corpus/`).
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 pub fn corpus(sub: &str) -> PathBuf {
-    repo_root()
-        .join("..")
-        .join("shared")
-        .join("corpus")
-        .join(sub)
+    repo_root().join("tests").join("corpus").join(sub)
 }
