@@ -1,0 +1,42 @@
+//! The fixer, with every rule and unsafe fixes: what it returns must parse,
+//! keep every comment line, and be a fixed point (fixing it again changes
+//! nothing).
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use podsec::fix::Applicability;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let opts = podsec::scan::Options {
+        minor: podsec::pss::Version::Latest.minor(),
+        selection: podsec::rules::Selection {
+            select: vec!["ALL".into()],
+            ignore: Vec::new(),
+        },
+    };
+    let index = podsec::dockerfile::index::ImageIndex::default();
+    let lang = podsec::rules::Lang::En;
+    let Ok(out) =
+        podsec::fix::run::fix_text("f.yaml", text, &opts, Applicability::Unsafe, &index, lang)
+    else {
+        return;
+    };
+    if out.applied.is_empty() {
+        assert_eq!(out.text, text);
+        return;
+    }
+    let again = podsec::scan::scan_file("f.yaml", &out.text, &opts, lang, &index);
+    assert!(again.errors.is_empty(), "the fixed text does not parse: {:?}", again.errors);
+    for line in text.lines() {
+        let t = line.trim_start();
+        if t.starts_with('#') {
+            assert!(out.text.contains(t), "comment lost: {t:?}\n{}", out.text);
+        }
+    }
+    let second =
+        podsec::fix::run::fix_text("f.yaml", &out.text, &opts, Applicability::Unsafe, &index, lang)
+            .expect("the fixed text is refused on a second run");
+    assert_eq!(second.text, out.text, "fixing twice changed the text again");
+});
