@@ -8,6 +8,7 @@ pub mod cli;
 pub mod dockerfile;
 pub mod docs;
 pub mod fix;
+pub mod input;
 pub mod kb;
 pub mod model;
 pub mod output;

@@ -6,8 +6,9 @@ use serde::Serialize;
 use crate::dockerfile::index::{Built, ImageIndex};
 use crate::fix::Fix;
 use crate::fix::editor::Editor;
+use crate::input::InputError;
 use crate::kb::CveLink;
-use crate::report::{InputError, for_each_workload, parse_file};
+use crate::report::{for_each_workload, parse_file};
 use crate::rules::{
     At, Check, Ctx, DockerCtx, Finding, Lang, RULES, Rule, Selection, Severity, Sink, render,
 };

@@ -239,11 +239,7 @@ fn examples_from_the_readme() {
 fn whole_corpus_without_errors() {
     let d = Dir::new("corpus");
     let k8s = corpus("k8s");
-    assert!(
-        k8s.is_dir(),
-        "the corpus is expected at {}",
-        k8s.display()
-    );
+    assert!(k8s.is_dir(), "the corpus is expected at {}", k8s.display());
     let out = d.run(&["pss", "--level", "restricted", k8s.to_str().unwrap()]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains(", 0 errors)"), "{}", out.stderr);

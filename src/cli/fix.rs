@@ -3,12 +3,14 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use super::scan::{Kind, Loaded, load};
+use super::scan::{Loaded, load};
 use super::{EXIT_ERROR, EXIT_FINDINGS, stdout};
 use crate::fix::Applicability;
 use crate::fix::run::{FixOutcome, HUMAN_CHECKS, fix_text, level_selection, unified_diff};
+use crate::input::InputError;
+use crate::input::Kind;
 use crate::pss::{self, Level, Version};
-use crate::report::{InputError, for_each_workload, parse_file};
+use crate::report::{for_each_workload, parse_file};
 use crate::rules::{Lang, Selection, Severity};
 use crate::scan::Options;
 
@@ -88,7 +90,7 @@ pub fn run(args: Args) -> io::Result<u8> {
         if *kind != Kind::Manifest {
             continue;
         }
-        let text = match crate::report::decode_text(name, bytes) {
+        let text = match crate::input::decode_text(name, bytes) {
             Ok(t) => t,
             Err(e) => {
                 eprintln!("{e}");

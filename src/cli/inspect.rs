@@ -4,9 +4,9 @@ use std::io::{self, Write};
 
 use serde_json::{Value as Json, json};
 
-use super::input::{each_text, gather, manifest_name};
 use super::pss::error_json;
 use super::{EXIT_ERROR, Format, stdout, write_json};
+use crate::input::{each_text, gather, manifest_name};
 use crate::model::effective::effective;
 use crate::report::{for_each_workload, parse_file};
 

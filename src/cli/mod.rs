@@ -3,7 +3,7 @@
 
 mod explain;
 mod fix;
-mod input;
+
 mod inspect;
 mod kustomize;
 mod pss;
@@ -176,8 +176,6 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
         format!("invalid severity {s:?}: expected info, low, medium, high or critical")
     })
 }
-
-pub const MANIFEST_EXTS: &[&str] = &[".yaml", ".yml", ".json"];
 
 /// Exit codes: 0 clean, 1 findings, 2 input errors.
 pub const EXIT_FINDINGS: u8 = 1;

@@ -4,10 +4,11 @@ use std::io::{self, Write};
 
 use serde_json::{Value as Json, json};
 
-use super::input::{each_text, gather, manifest_name};
 use super::{EXIT_ERROR, EXIT_FINDINGS, Format, stdout, write_json};
+use crate::input::InputError;
+use crate::input::{each_text, gather, manifest_name};
 use crate::pss::{Level, Version, Violation, aggregate};
-use crate::report::{InputError, PssOutcome, pss_file};
+use crate::report::{PssOutcome, pss_file};
 
 fn violations_json(v: &[Violation]) -> Json {
     Json::Array(

@@ -2,11 +2,9 @@
 
 use std::io::{self, IsTerminal, Write};
 
-use super::input::{Source, gather, manifest_name};
 use super::{EXIT_ERROR, EXIT_FINDINGS, ScanFormat, stdout, write_json};
-use crate::dockerfile::index::{
-    ImageIndex, from_compose, from_podsec_toml, from_skaffold, is_dockerfile_name,
-};
+use crate::dockerfile::index::{ImageIndex, from_compose, from_podsec_toml, from_skaffold};
+use crate::input::{Kind, Source, classify, gather, scan_name};
 use crate::output::{json, sarif, text};
 use crate::pss::Version;
 use crate::rules::{Lang, Selection, Severity};
@@ -60,7 +58,7 @@ pub fn run(args: Args) -> io::Result<u8> {
         if *kind != Kind::Manifest {
             continue;
         }
-        let text = match crate::report::decode_text(name, bytes) {
+        let text = match crate::input::decode_text(name, bytes) {
             Ok(t) => t,
             Err(e) => {
                 results.push((
@@ -167,7 +165,7 @@ pub struct Loaded {
     pub index: ImageIndex,
     /// Scan results of the Dockerfiles, by position in `texts`.
     pub results: Vec<(usize, ScanFile)>,
-    pub errors: Vec<crate::report::InputError>,
+    pub errors: Vec<crate::input::InputError>,
     pub files: usize,
 }
 
@@ -201,7 +199,7 @@ pub fn load(paths: &[String], opts: &Options, lang: Lang) -> Loaded {
         if *kind == Kind::Manifest && !name.contains("skaffold.") && !name.contains("compose.") {
             continue;
         }
-        let text = match crate::report::decode_text(name, bytes) {
+        let text = match crate::input::decode_text(name, bytes) {
             Ok(t) => t,
             Err(e) => {
                 // Manifests report their own decoding errors below.
@@ -223,7 +221,7 @@ pub fn load(paths: &[String], opts: &Options, lang: Lang) -> Loaded {
                 Ok(pairs) => pairs
                     .iter()
                     .for_each(|(img, df)| index.add_mapping(img, df)),
-                Err(e) => errors.push(crate::report::InputError {
+                Err(e) => errors.push(crate::input::InputError {
                     file: name.clone(),
                     line: 0,
                     column: 0,
@@ -250,30 +248,5 @@ pub fn load(paths: &[String], opts: &Options, lang: Lang) -> Loaded {
         index,
         results,
         errors,
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Manifest,
-    Dockerfile,
-    PodsecToml,
-}
-
-/// Files a directory walk picks up: manifests, Dockerfiles, podsec.toml.
-fn scan_name(name: &str) -> bool {
-    manifest_name(name) || is_dockerfile_name(name) || name == "podsec.toml"
-}
-
-/// A file given explicitly that is neither a manifest nor podsec.toml is
-/// read as a Dockerfile, whatever its name.
-fn classify(path: &str, explicit: bool) -> Kind {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    if name == "podsec.toml" {
-        Kind::PodsecToml
-    } else if is_dockerfile_name(name) || (explicit && path != "-" && !manifest_name(name)) {
-        Kind::Dockerfile
-    } else {
-        Kind::Manifest
     }
 }

@@ -2,7 +2,7 @@
 //! nothing changes. Pure: text in, text out.
 
 use crate::dockerfile::index::ImageIndex;
-use crate::report::InputError;
+use crate::input::InputError;
 use crate::rules::Lang;
 use crate::scan::{Diagnostic, Options, scan_file};
 

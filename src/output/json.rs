@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::report::InputError;
+use crate::input::InputError;
 use crate::scan::Diagnostic;
 
 pub const SCHEMA_VERSION: u32 = 1;

@@ -1,9 +1,17 @@
-//! Finding and reading the files a command was given.
+//! Where text comes from: the files and directories a command was given,
+//! and standard input.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::report::InputError;
+pub use error::{InputError, decode_text};
+
+mod error;
+
+use crate::dockerfile::index::is_dockerfile_name;
+
+/// File names a directory walk reads as manifests.
+pub const MANIFEST_EXTS: &[&str] = &[".yaml", ".yml", ".json"];
 
 /// Files larger than this are refused rather than read into memory.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
@@ -57,7 +65,7 @@ impl Source {
 pub type Wanted = fn(&str) -> bool;
 
 pub fn manifest_name(name: &str) -> bool {
-    super::MANIFEST_EXTS.iter().any(|e| name.ends_with(e))
+    MANIFEST_EXTS.iter().any(|e| name.ends_with(e))
 }
 
 fn wanted(path: &Path, want: Wanted) -> bool {
@@ -134,7 +142,7 @@ pub fn each_text(
     for src in sources {
         let name = src.name();
         let decoded = src.read().and_then(|bytes| {
-            crate::report::decode_text(&name, &bytes)?;
+            decode_text(&name, &bytes)?;
             Ok(bytes)
         });
         match decoded {
@@ -147,4 +155,29 @@ pub fn each_text(
         }
     }
     Ok(())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Manifest,
+    Dockerfile,
+    PodsecToml,
+}
+
+/// Files a directory walk picks up: manifests, Dockerfiles, podsec.toml.
+pub fn scan_name(name: &str) -> bool {
+    manifest_name(name) || is_dockerfile_name(name) || name == "podsec.toml"
+}
+
+/// A file given explicitly that is neither a manifest nor podsec.toml is
+/// read as a Dockerfile, whatever its name.
+pub fn classify(path: &str, explicit: bool) -> Kind {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if name == "podsec.toml" {
+        Kind::PodsecToml
+    } else if is_dockerfile_name(name) || (explicit && path != "-" && !manifest_name(name)) {
+        Kind::Dockerfile
+    } else {
+        Kind::Manifest
+    }
 }
