@@ -47,6 +47,8 @@ pub struct Diagnostic {
     pub autofix: Option<Fix>,
     /// Why there is no automatic fix here, when the rule has one in general.
     pub autofix_unavailable: Option<&'static str>,
+    /// Where a fact in the message comes from (`null` when nothing to add).
+    pub note: Option<String>,
     #[serde(skip)]
     pub rule: &'static Rule,
     /// The text of the diagnostic's first line, for snippets.
@@ -227,6 +229,7 @@ fn locate(
     for (f, pos, [kind, object, namespace]) in raw {
         let (end_line, end_column) = index.line_col(pos.end.max(pos.start) as usize);
         let args = f.args_in(lang);
+        let note = f.note_in(lang);
         let mut cves = f.rule.cves();
         for c in f.extra_cves {
             if !cves.iter().any(|x| x.id == c.id) {
@@ -254,6 +257,7 @@ fn locate(
             cves,
             autofix: f.fix,
             autofix_unavailable: f.no_fix,
+            note,
             rule: f.rule,
             source_line: line_text(text, pos.start as usize).to_string(),
         });

@@ -3,6 +3,8 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use super::write::write_atomic;
+
 use super::scan::{Loaded, load};
 use super::{EXIT_ERROR, EXIT_FINDINGS, stdout};
 use crate::fix::Applicability;
@@ -23,30 +25,7 @@ pub struct Args {
     pub selection: Selection,
     pub lang: Lang,
     pub emit_kustomize: Option<PathBuf>,
-}
-
-/// Writes `contents` to `path` through a temporary file in the same folder
-/// and a rename, keeping the file's permissions (and a symlink's target).
-pub fn write_atomic(path: &Path, contents: &str) -> io::Result<()> {
-    let target = std::fs::canonicalize(path)?;
-    let dir = target.parent().unwrap_or(Path::new("."));
-    let name = target
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.podsec-{}.tmp", std::process::id()));
-    let perms = std::fs::metadata(&target)?.permissions();
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(contents.as_bytes())?;
-        f.sync_all()?;
-        std::fs::set_permissions(&tmp, perms)?;
-        std::fs::rename(&tmp, &target)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    pub stdin_name: Option<String>,
 }
 
 pub fn run(args: Args) -> io::Result<u8> {
@@ -76,17 +55,24 @@ pub fn run(args: Args) -> io::Result<u8> {
         index,
         mut errors,
         ..
-    } = load(&args.paths, &opts, args.lang);
+    } = load(&args.paths, &opts, args.lang, args.stdin_name.as_deref());
     for e in &errors {
         eprintln!("{e}");
     }
     let mut out = stdout();
     let mut total = 0;
+    let mut workloads = 0;
     let mut remaining = 0;
     let mut still_failing = 0;
     let mut skipped_unsafe = 0;
     let mut patches = Vec::new();
-    for (name, kind, bytes) in &texts {
+    for super::scan::Input {
+        name,
+        kind,
+        bytes,
+        stdin,
+    } in &texts
+    {
         if *kind != Kind::Manifest {
             continue;
         }
@@ -108,7 +94,6 @@ pub fn run(args: Args) -> io::Result<u8> {
                 continue;
             }
         };
-        total += outcome.applied.len();
         remaining += outcome
             .remaining
             .iter()
@@ -124,21 +109,28 @@ pub fn run(args: Args) -> io::Result<u8> {
                     && !args.unsafe_fixes
             })
             .count();
-        if !outcome.applied.is_empty() {
-            report_applied(name, &outcome);
-        }
         if let Some(level) = args.level {
             still_failing += report_level(name, &outcome, level, args.version);
         }
+        workloads += outcome.workloads;
         if outcome.applied.is_empty() {
+            // Standard input is passed through, so `fix - < a > b` always
+            // leaves a complete file.
+            if *stdin && !args.diff && args.emit_kustomize.is_none() {
+                write!(out, "{text}")?;
+            }
             continue;
         }
-        if args.emit_kustomize.is_some() {
+        let written = if args.emit_kustomize.is_some() {
             patches.push((name.clone(), text.to_string(), outcome.text.clone()));
+            true
         } else if args.diff {
             write!(out, "{}", unified_diff(name, text, &outcome.text))?;
-        } else if name == "-" {
+            true
+        } else if *stdin {
             write!(out, "{}", outcome.text)?;
+            crate::input::replace_stdin(outcome.text.clone().into_bytes());
+            true
         } else if let Err(e) = write_atomic(Path::new(name), &outcome.text) {
             let err = InputError {
                 file: name.clone(),
@@ -148,6 +140,14 @@ pub fn run(args: Args) -> io::Result<u8> {
             };
             eprintln!("{err}");
             errors.push(err);
+            false
+        } else {
+            true
+        };
+        // Only fixes that reached their destination are counted.
+        if written {
+            report_applied(name, &outcome);
+            total += outcome.applied.len();
         }
     }
     if let Some(dir) = &args.emit_kustomize {
@@ -163,6 +163,13 @@ pub fn run(args: Args) -> io::Result<u8> {
         }
     }
     out.flush()?;
+    let dockerfiles = texts.iter().filter(|t| t.kind == Kind::Dockerfile).count();
+    if workloads == 0 && dockerfiles == 0 {
+        eprintln!(
+            "{}",
+            crate::input::nothing_found("fix", &args.paths, texts.len(), "workloads")
+        );
+    }
     let verb = if args.diff { "would apply" } else { "applied" };
     let mut line = format!(
         "podsec fix: {verb} {total} {}",

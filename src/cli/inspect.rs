@@ -6,12 +6,16 @@ use serde_json::{Value as Json, json};
 
 use super::pss::error_json;
 use super::{EXIT_ERROR, Format, stdout, write_json};
-use crate::input::{each_text, gather, manifest_name};
+use crate::input::{each_text, gather, manifest_name, nothing_found};
 use crate::model::effective::effective;
 use crate::report::{for_each_workload, parse_file};
 
-pub fn run(format: Format, paths: &[String]) -> io::Result<u8> {
-    let (sources, mut errors) = gather(paths, manifest_name);
+pub fn run(format: Format, paths: &[String], stdin_name: Option<&str>) -> io::Result<u8> {
+    let gathered = gather(paths, manifest_name, stdin_name);
+    let (sources, mut errors) = (gathered.sources, gathered.errors);
+    for s in &gathered.skipped {
+        eprintln!("{s}");
+    }
     let mut out = stdout();
     let mut rows = Vec::new();
     for e in &errors {
@@ -108,6 +112,12 @@ pub fn run(format: Format, paths: &[String]) -> io::Result<u8> {
         Ok(())
     })?;
     errors.extend(parse_errors);
+    if rows.is_empty() {
+        eprintln!(
+            "{}",
+            nothing_found("inspect", paths, sources.len(), "workloads")
+        );
+    }
     if format == Format::Json {
         let errs: Vec<Json> = errors.iter().map(error_json).collect();
         write_json(&mut out, &json!({"workloads": rows, "errors": errs}))?;

@@ -8,6 +8,7 @@ mod inspect;
 mod kustomize;
 mod pss;
 mod scan;
+mod write;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -62,12 +63,22 @@ enum Command {
         /// Files or directories (`.yaml`, `.yml`, `.json`), `-` for stdin.
         #[arg(required = true)]
         paths: Vec<String>,
+        /// The name standard input (`-`) is reported under, and read as
+        /// (`pod.yaml`, `Dockerfile`); without it, stdin's kind is told by
+        /// its content.
+        #[arg(long, value_name = "NAME")]
+        stdin_filename: Option<String>,
     },
     /// Find weak securityContext settings: where, the effective value and
     /// its origin, why it matters, the CVEs it opens, and the fix.
     Scan {
         /// Files or directories (default: the current directory), `-` for stdin.
         paths: Vec<String>,
+        /// The name standard input (`-`) is reported under, and read as
+        /// (`pod.yaml`, `Dockerfile`); without it, stdin's kind is told by
+        /// its content.
+        #[arg(long, value_name = "NAME")]
+        stdin_filename: Option<String>,
         #[arg(long, value_enum, default_value = "text")]
         format: ScanFormat,
         /// Only these rules: codes, code prefixes (`PS2`), names, categories
@@ -105,6 +116,11 @@ enum Command {
     Fix {
         /// Files or directories (default: the current directory), `-` for stdin.
         paths: Vec<String>,
+        /// The name standard input (`-`) is reported under, and read as
+        /// (`pod.yaml`, `Dockerfile`); without it, stdin's kind is told by
+        /// its content.
+        #[arg(long, value_name = "NAME")]
+        stdin_filename: Option<String>,
         /// Also apply fixes that change runtime behaviour.
         #[arg(long)]
         unsafe_fixes: bool,
@@ -152,6 +168,11 @@ enum Command {
         /// Files or directories, `-` for stdin.
         #[arg(required = true)]
         paths: Vec<String>,
+        /// The name standard input (`-`) is reported under, and read as
+        /// (`pod.yaml`, `Dockerfile`); without it, stdin's kind is told by
+        /// its content.
+        #[arg(long, value_name = "NAME")]
+        stdin_filename: Option<String>,
     },
 }
 
@@ -196,8 +217,13 @@ pub fn main() -> ExitCode {
             version,
             format,
             paths,
-        } => pss::run(level, version, format, &paths),
-        Command::Inspect { format, paths } => inspect::run(format, &paths),
+            stdin_filename,
+        } => pss::run(level, version, format, &paths, stdin_filename.as_deref()),
+        Command::Inspect {
+            format,
+            paths,
+            stdin_filename,
+        } => inspect::run(format, &paths, stdin_filename.as_deref()),
         Command::Scan {
             paths,
             format,
@@ -210,6 +236,7 @@ pub fn main() -> ExitCode {
             fix,
             unsafe_fixes,
             diff,
+            stdin_filename,
         } => {
             let paths = if paths.is_empty() {
                 vec![".".into()]
@@ -230,12 +257,16 @@ pub fn main() -> ExitCode {
                     },
                     lang,
                     emit_kustomize: None,
+                    stdin_name: stdin_filename.clone(),
                 });
                 // With --diff nothing was written: the diff is the output.
                 if diff || !matches!(r, Ok(0) | Ok(1)) {
                     return finish(r);
                 }
             }
+            // After `--fix -` the fixed text went to stdout: the report of
+            // what is left goes to stderr (as ruff does).
+            let report_to_stderr = fix && paths.iter().any(|p| p == "-");
             scan::run(scan::Args {
                 paths,
                 format,
@@ -244,6 +275,8 @@ pub fn main() -> ExitCode {
                 lang,
                 fail_on,
                 color,
+                stdin_name: stdin_filename,
+                report_to_stderr,
             })
         }
         Command::Fix {
@@ -256,6 +289,7 @@ pub fn main() -> ExitCode {
             ignore,
             emit,
             lang,
+            stdin_filename,
         } => {
             let emit_kustomize = match emit.as_slice() {
                 [] => None,
@@ -278,6 +312,7 @@ pub fn main() -> ExitCode {
                 selection: Selection { select, ignore },
                 lang: lang.unwrap_or_else(Lang::from_env),
                 emit_kustomize,
+                stdin_name: stdin_filename,
             })
         }
         Command::Explain { key, format, lang } => {
@@ -301,9 +336,51 @@ fn finish(result: io::Result<u8>) -> ExitCode {
     }
 }
 
-/// Buffered standard output.
-pub fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
-    io::BufWriter::with_capacity(64 * 1024, io::stdout().lock())
+/// Buffered standard output. A closed pipe (`podsec scan | head -1`) is
+/// not an error: output stops, the work goes on, and the exit code still
+/// tells whether there were findings.
+pub fn stdout() -> io::BufWriter<PipeSafe<io::StdoutLock<'static>>> {
+    io::BufWriter::with_capacity(
+        64 * 1024,
+        PipeSafe {
+            inner: io::stdout().lock(),
+            closed: false,
+        },
+    )
+}
+
+/// A writer that drops everything once its reader has gone away.
+pub struct PipeSafe<W> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W: Write> Write for PipeSafe<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        match self.inner.write(buf) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(buf.len())
+            }
+            r => r,
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        match self.inner.flush() {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            r => r,
+        }
+    }
 }
 
 pub fn write_json(out: &mut impl Write, value: &serde_json::Value) -> io::Result<()> {

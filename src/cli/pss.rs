@@ -6,7 +6,7 @@ use serde_json::{Value as Json, json};
 
 use super::{EXIT_ERROR, EXIT_FINDINGS, Format, stdout, write_json};
 use crate::input::InputError;
-use crate::input::{each_text, gather, manifest_name};
+use crate::input::{each_text, gather, manifest_name, nothing_found};
 use crate::pss::{Level, Version, Violation, aggregate};
 use crate::report::{PssOutcome, pss_file};
 
@@ -23,12 +23,17 @@ pub fn run(
     version: Version,
     format: Format,
     paths: &[String],
+    stdin_name: Option<&str>,
 ) -> io::Result<u8> {
     let levels: Vec<Level> = match level {
         Some(l) => vec![l],
         None => vec![Level::Baseline, Level::Restricted],
     };
-    let (sources, mut errors) = gather(paths, manifest_name);
+    let gathered = gather(paths, manifest_name, stdin_name);
+    let (sources, mut errors) = (gathered.sources, gathered.errors);
+    for s in &gathered.skipped {
+        eprintln!("{s}");
+    }
     let mut out = stdout();
     let mut workloads: Vec<PssOutcome> = Vec::new();
     let mut skipped = 0;
@@ -146,6 +151,9 @@ pub fn run(
         errors.len(),
         if errors.len() == 1 { "error" } else { "errors" }
     );
+    if total == 0 {
+        eprintln!("{}", nothing_found("pss", paths, files, "workloads"));
+    }
     match level {
         Some(l) => eprintln!(
             "podsec pss: {total} {} checked, {forbidden} violating PodSecurity \"{l}:{version}\" ({tail})",

@@ -4,7 +4,7 @@ use std::io::{self, IsTerminal, Write};
 
 use super::{EXIT_ERROR, EXIT_FINDINGS, ScanFormat, stdout, write_json};
 use crate::dockerfile::index::{ImageIndex, from_compose, from_podsec_toml, from_skaffold};
-use crate::input::{Kind, Source, classify, gather, scan_name};
+use crate::input::{Kind, classify, gather, nothing_found, scan_name};
 use crate::output::{json, sarif, text};
 use crate::pss::Version;
 use crate::rules::{Lang, Selection, Severity};
@@ -18,6 +18,9 @@ pub struct Args {
     pub lang: Lang,
     pub fail_on: Severity,
     pub color: ColorChoice,
+    pub stdin_name: Option<String>,
+    /// Print the report on stderr (stdout already holds the fixed text).
+    pub report_to_stderr: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
@@ -53,8 +56,14 @@ pub fn run(args: Args) -> io::Result<u8> {
         mut results,
         mut errors,
         files,
-    } = load(&args.paths, &opts, args.lang);
-    for (i, (name, kind, bytes)) in texts.iter().enumerate() {
+    } = load(&args.paths, &opts, args.lang, args.stdin_name.as_deref());
+    for (
+        i,
+        Input {
+            name, kind, bytes, ..
+        },
+    ) in texts.iter().enumerate()
+    {
         if *kind != Kind::Manifest {
             continue;
         }
@@ -76,8 +85,13 @@ pub fn run(args: Args) -> io::Result<u8> {
         };
         results.push((i, scan_file(name, text, &opts, args.lang, &index)));
     }
+    let dockerfiles = texts.iter().filter(|t| t.kind == Kind::Dockerfile).count();
     results.sort_by_key(|(i, _)| *i);
-    let mut out = stdout();
+    let mut out: Box<dyn Write> = if args.report_to_stderr {
+        Box::new(io::stderr().lock())
+    } else {
+        Box::new(stdout())
+    };
     let mut all: Vec<Diagnostic> = Vec::new();
     let mut workloads = 0;
     for (_, file) in results {
@@ -104,6 +118,12 @@ pub fn run(args: Args) -> io::Result<u8> {
     out.flush()?;
     let failing = all.iter().filter(|d| d.severity >= args.fail_on).count();
     let summary = summary(&all, files, workloads, errors.len(), args.lang);
+    if workloads == 0 && dockerfiles == 0 {
+        eprintln!(
+            "{}",
+            nothing_found("scan", &args.paths, files, "workloads or Dockerfiles")
+        );
+    }
     eprintln!("{summary}");
     Ok(if !errors.is_empty() {
         EXIT_ERROR
@@ -161,7 +181,7 @@ fn summary(
 /// Everything read for a scan or a fix: the files, the image index built
 /// from their Dockerfiles and mapping files, and the Dockerfiles' results.
 pub struct Loaded {
-    pub texts: Vec<(String, Kind, Vec<u8>)>,
+    pub texts: Vec<Input>,
     pub index: ImageIndex,
     /// Scan results of the Dockerfiles, by position in `texts`.
     pub results: Vec<(usize, ScanFile)>,
@@ -169,24 +189,27 @@ pub struct Loaded {
     pub files: usize,
 }
 
-pub fn load(paths: &[String], opts: &Options, lang: Lang) -> Loaded {
-    let (sources, mut errors) = gather(paths, scan_name);
+pub fn load(paths: &[String], opts: &Options, lang: Lang, stdin_name: Option<&str>) -> Loaded {
+    let gathered = gather(paths, scan_name, stdin_name);
+    let mut errors = gathered.errors;
     for e in &errors {
         eprintln!("{e}");
     }
+    for s in &gathered.skipped {
+        eprintln!("{s}");
+    }
     // Read everything first: Dockerfiles and mapping files feed the image
     // index that the manifests' cross-checks use.
-    let mut texts: Vec<(String, Kind, Vec<u8>)> = Vec::new();
-    for src in &sources {
+    let mut texts: Vec<Input> = Vec::new();
+    for src in &gathered.sources {
         let name = src.name();
         match src.read() {
-            Ok(b) => {
-                let kind = classify(
-                    &name,
-                    matches!(src, Source::File(_)) && paths.contains(&name),
-                );
-                texts.push((name, kind, b));
-            }
+            Ok(bytes) => texts.push(Input {
+                kind: classify(&name, &bytes),
+                name,
+                bytes,
+                stdin: src.is_stdin(),
+            }),
             Err(e) => {
                 eprintln!("{e}");
                 errors.push(e);
@@ -195,15 +218,22 @@ pub fn load(paths: &[String], opts: &Options, lang: Lang) -> Loaded {
     }
     let mut index = ImageIndex::default();
     let mut results: Vec<(usize, ScanFile)> = Vec::new();
-    for (i, (name, kind, bytes)) in texts.iter().enumerate() {
-        if *kind == Kind::Manifest && !name.contains("skaffold.") && !name.contains("compose.") {
+    for (
+        i,
+        Input {
+            name, kind, bytes, ..
+        },
+    ) in texts.iter().enumerate()
+    {
+        let kind = *kind;
+        if kind == Kind::Manifest && !name.contains("skaffold.") && !name.contains("compose.") {
             continue;
         }
         let text = match crate::input::decode_text(name, bytes) {
             Ok(t) => t,
             Err(e) => {
                 // Manifests report their own decoding errors below.
-                if *kind != Kind::Manifest {
+                if kind != Kind::Manifest {
                     errors.push(e);
                 }
                 continue;
@@ -243,10 +273,19 @@ pub fn load(paths: &[String], opts: &Options, lang: Lang) -> Loaded {
         }
     }
     Loaded {
-        files: sources.len(),
+        files: gathered.sources.len(),
         texts,
         index,
         results,
         errors,
     }
+}
+
+/// One input read for a scan or a fix.
+pub struct Input {
+    pub name: String,
+    pub kind: Kind,
+    pub bytes: Vec<u8>,
+    /// Read from standard input: a fix is printed, not written.
+    pub stdin: bool,
 }

@@ -32,8 +32,12 @@ pub struct ImageInfo {
     pub user: String,
     /// The final `USER` is a name, which the kubelet cannot verify.
     pub by_name: bool,
-    /// Where the facts come from (`app/Dockerfile:12`, or the table's source).
-    pub source: String,
+    /// Where the facts come from: `app/Dockerfile:12`, or `None` for the
+    /// base image table.
+    pub dockerfile: Option<String>,
+    /// The base image table's entry (its repository name) and the source it
+    /// cites, when the facts come from the table.
+    pub table: Option<(String, String)>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -232,7 +236,8 @@ impl ImageIndex {
                 numeric_uid: a.numeric_uid(),
                 user,
                 by_name,
-                source: format!("{}:{}", b.path, b.line),
+                dockerfile: Some(format!("{}:{}", b.path, b.line)),
+                table: None,
             });
         }
         let base = images::lookup(image)?;
@@ -245,7 +250,8 @@ impl ImageIndex {
             },
             user: base.default_user.clone(),
             by_name: false,
-            source: base.entry.source.clone(),
+            dockerfile: None,
+            table: Some((base.entry.repo.clone(), base.entry.source.clone())),
         })
     }
 }

@@ -66,6 +66,8 @@ pub struct FixOutcome {
     /// Findings left after fixing.
     pub remaining: Vec<Diagnostic>,
     pub passes: usize,
+    /// Workloads in the file.
+    pub workloads: usize,
 }
 
 /// Fixes `text`; `Err` when it does not parse (it is then never touched)
@@ -85,6 +87,7 @@ pub fn fix_text(
         return Err(first.errors);
     }
     let (docs, workloads) = shape(file, &current);
+    let found = first.workloads;
     let mut scan = first;
     let mut passes = 0;
     while passes < MAX_PASSES {
@@ -152,6 +155,7 @@ pub fn fix_text(
         applied,
         remaining: scan.diagnostics,
         passes,
+        workloads: found,
     })
 }
 

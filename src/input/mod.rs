@@ -3,6 +3,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 pub use error::{InputError, decode_text};
 
@@ -16,17 +17,49 @@ pub const MANIFEST_EXTS: &[&str] = &[".yaml", ".yml", ".json"];
 /// Files larger than this are refused rather than read into memory.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
+/// The name standard input goes by in reports when `--stdin-filename` does
+/// not give one.
+pub const STDIN_NAME: &str = "-";
+
 pub enum Source {
-    Stdin,
+    /// Standard input, with the name it is reported under.
+    Stdin(String),
     File(PathBuf),
+}
+
+/// Standard input, read once per process: every later read (a scan after
+/// `--fix`, say) sees the same bytes, or what `replace_stdin` put there.
+static STDIN: Mutex<Option<Vec<u8>>> = Mutex::new(None);
+
+fn stdin_bytes() -> std::io::Result<Vec<u8>> {
+    let mut cache = STDIN.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(b) = cache.as_ref() {
+        return Ok(b.clone());
+    }
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    *cache = Some(bytes.clone());
+    Ok(bytes)
+}
+
+/// What standard input holds from now on for this process (the fixed text,
+/// after `scan --fix -`).
+pub fn replace_stdin(bytes: Vec<u8>) {
+    *STDIN.lock().unwrap_or_else(|e| e.into_inner()) = Some(bytes);
 }
 
 impl Source {
     pub fn name(&self) -> String {
         match self {
-            Source::Stdin => "-".to_string(),
+            Source::Stdin(name) => name.clone(),
             Source::File(p) => p.display().to_string(),
         }
+    }
+
+    pub fn is_stdin(&self) -> bool {
+        matches!(self, Source::Stdin(_))
     }
 
     pub fn read(&self) -> Result<Vec<u8>, InputError> {
@@ -36,21 +69,26 @@ impl Source {
             column: 0,
             message,
         };
-        let mut bytes = Vec::new();
-        match self {
-            Source::Stdin => {
-                std::io::stdin()
-                    .take(MAX_FILE_BYTES + 1)
-                    .read_to_end(&mut bytes)
-                    .map_err(|e| err(format!("cannot read standard input: {e}")))?;
+        let bytes = match self {
+            Source::Stdin(_) => {
+                let bytes =
+                    stdin_bytes().map_err(|e| err(format!("cannot read standard input: {e}")))?;
+                if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+                    return Err(err(
+                        "standard input is empty (did the command before the pipe fail?)".into(),
+                    ));
+                }
+                bytes
             }
             Source::File(p) => {
+                let mut bytes = Vec::new();
                 let f = std::fs::File::open(p).map_err(|e| err(format!("cannot read: {e}")))?;
                 f.take(MAX_FILE_BYTES + 1)
                     .read_to_end(&mut bytes)
                     .map_err(|e| err(format!("cannot read: {e}")))?;
+                bytes
             }
-        }
+        };
         if bytes.len() as u64 > MAX_FILE_BYTES {
             return Err(err(format!(
                 "the file is larger than {} MiB",
@@ -72,22 +110,45 @@ fn wanted(path: &Path, want: Wanted) -> bool {
     want(path.file_name().and_then(|n| n.to_str()).unwrap_or(""))
 }
 
-/// Expands the command-line paths: files as given, directories walked
-/// recursively (sorted, hidden entries skipped, symlinked directories not
-/// followed) for files ending in one of `exts`.
-pub fn gather(paths: &[String], want: Wanted) -> (Vec<Source>, Vec<InputError>) {
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
+/// What a command was given, expanded.
+#[derive(Default)]
+pub struct Gathered {
+    pub sources: Vec<Source>,
+    /// Paths that cannot be read at all (exit 2).
+    pub errors: Vec<InputError>,
+    /// Entries of a walked directory that were not read, and why: special
+    /// files, dangling links, link loops. Reported, never silently dropped.
+    pub skipped: Vec<Skipped>,
+}
+
+pub struct Skipped {
+    pub path: String,
+    pub why: &'static str,
+}
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: warning: skipped: {}", self.path, self.why)
+    }
+}
+
+/// Expands the command-line paths: files as given, `-` as standard input
+/// (reported as `stdin_name`), directories walked recursively (sorted,
+/// hidden entries skipped, symbolic links to directories not followed)
+/// for the files `want` accepts.
+pub fn gather(paths: &[String], want: Wanted, stdin_name: Option<&str>) -> Gathered {
+    let mut g = Gathered::default();
     for p in paths {
         if p == "-" {
-            out.push(Source::Stdin);
+            g.sources
+                .push(Source::Stdin(stdin_name.unwrap_or(STDIN_NAME).to_string()));
             continue;
         }
         let path = PathBuf::from(p);
         match std::fs::metadata(&path) {
-            Ok(m) if m.is_dir() => walk(&path, want, &mut out, &mut errors),
-            Ok(_) => out.push(Source::File(path)),
-            Err(e) => errors.push(InputError {
+            Ok(m) if m.is_dir() => walk(&path, want, &mut g),
+            Ok(_) => g.sources.push(Source::File(path)),
+            Err(e) => g.errors.push(InputError {
                 file: p.clone(),
                 line: 0,
                 column: 0,
@@ -95,14 +156,32 @@ pub fn gather(paths: &[String], want: Wanted) -> (Vec<Source>, Vec<InputError>) 
             }),
         }
     }
-    (out, errors)
+    g
 }
 
-fn walk(dir: &Path, want: Wanted, out: &mut Vec<Source>, errors: &mut Vec<InputError>) {
+/// Why a directory entry that is neither a directory nor a regular file
+/// (nor a link to one) is not read.
+fn special(meta: &std::fs::Metadata) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_fifo() {
+        Some("a named pipe (FIFO), not a regular file")
+    } else if t.is_socket() {
+        Some("a socket, not a regular file")
+    } else if t.is_block_device() || t.is_char_device() {
+        Some("a device, not a regular file")
+    } else if t.is_file() || t.is_dir() {
+        None
+    } else {
+        Some("not a regular file")
+    }
+}
+
+fn walk(dir: &Path, want: Wanted, g: &mut Gathered) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            errors.push(InputError {
+            g.errors.push(InputError {
                 file: dir.display().to_string(),
                 line: 0,
                 column: 0,
@@ -121,15 +200,58 @@ fn walk(dir: &Path, want: Wanted, out: &mut Vec<Source>, errors: &mut Vec<InputE
         if hidden {
             continue;
         }
+        let skip = |g: &mut Gathered, why| {
+            g.skipped.push(Skipped {
+                path: path.display().to_string(),
+                why,
+            })
+        };
         let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            skip(g, "it vanished while the directory was read");
             continue;
         };
         if meta.is_dir() {
-            walk(&path, want, out, errors);
-        } else if wanted(&path, want) && std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
-            out.push(Source::File(path));
+            walk(&path, want, g);
+            continue;
+        }
+        let target = if meta.file_type().is_symlink() {
+            match std::fs::metadata(&path) {
+                Ok(t) => t,
+                Err(e) if e.raw_os_error() == Some(40) => {
+                    // ELOOP
+                    skip(g, "a symbolic link loop");
+                    continue;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    skip(g, "a dangling symbolic link (its target does not exist)");
+                    continue;
+                }
+                Err(_) => {
+                    skip(g, "a symbolic link whose target cannot be read");
+                    continue;
+                }
+            }
+        } else {
+            meta
+        };
+        if target.is_dir() {
+            skip(g, "a symbolic link to a directory (not followed)");
+        } else if let Some(why) = special(&target) {
+            skip(g, why);
+        } else if wanted(&path, want) {
+            g.sources.push(Source::File(path));
         }
     }
+}
+
+/// The line a command prints on stderr when its inputs held nothing to
+/// check: `podsec scan: no workloads found in charts/, - (3 files read)`.
+pub fn nothing_found(command: &str, paths: &[String], files: usize, what: &str) -> String {
+    format!(
+        "podsec {command}: no {what} found in {} ({files} {} read)",
+        paths.join(", "),
+        if files == 1 { "file" } else { "files" }
+    )
 }
 
 /// Reads each source and hands its text to `f`; unreadable or non-UTF-8
@@ -157,7 +279,7 @@ pub fn each_text(
     Ok(())
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Manifest,
     Dockerfile,
@@ -169,15 +291,81 @@ pub fn scan_name(name: &str) -> bool {
     manifest_name(name) || is_dockerfile_name(name) || name == "podsec.toml"
 }
 
-/// A file given explicitly that is neither a manifest nor podsec.toml is
-/// read as a Dockerfile, whatever its name.
-pub fn classify(path: &str, explicit: bool) -> Kind {
+/// What a file is: by its name when the name says (`podsec.toml`, a
+/// Dockerfile name, `.yaml`/`.yml`/`.json`), otherwise (standard input, a
+/// named file such as `pod`, `manifest.txt` or `/dev/fd/63`) by its content.
+pub fn classify(path: &str, bytes: &[u8]) -> Kind {
     let name = path.rsplit('/').next().unwrap_or(path);
     if name == "podsec.toml" {
         Kind::PodsecToml
-    } else if is_dockerfile_name(name) || (explicit && path != "-" && !manifest_name(name)) {
+    } else if is_dockerfile_name(name) {
+        Kind::Dockerfile
+    } else if manifest_name(name) {
+        Kind::Manifest
+    } else if looks_like_dockerfile(bytes) {
         Kind::Dockerfile
     } else {
         Kind::Manifest
+    }
+}
+
+/// A Dockerfile starts (after blank lines and comments) with a parser
+/// directive (`# syntax=`, `# escape=`, `# check=`), `FROM` or `ARG`; no
+/// Kubernetes manifest does (`FROM: x` is a YAML key, not an instruction).
+pub fn looks_like_dockerfile(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]);
+    let text = text.trim_start_matches('\u{feff}');
+    for line in text.lines() {
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if let Some(c) = t.strip_prefix('#') {
+            let c = c.trim_start().to_ascii_lowercase();
+            let key = c.split('=').next().unwrap_or("").trim_end();
+            if c.contains('=') && matches!(key, "syntax" | "escape" | "check") {
+                return true;
+            }
+            continue;
+        }
+        let mut words = t.splitn(2, |c: char| c.is_ascii_whitespace());
+        let word = words.next().unwrap_or("");
+        let rest = words.next().unwrap_or("").trim_start();
+        return (word.eq_ignore_ascii_case("FROM") || word.eq_ignore_ascii_case("ARG"))
+            && !rest.is_empty()
+            && !rest.starts_with(':');
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dockerfiles_by_content() {
+        for yes in [
+            "FROM alpine\n",
+            "\n# a comment\nfrom alpine:3 AS build\n",
+            "ARG BASE=alpine\nFROM $BASE\n",
+            "# syntax=docker/dockerfile:1\n",
+            "\u{feff}# escape=`\nFROM x\n",
+        ] {
+            assert!(looks_like_dockerfile(yes.as_bytes()), "{yes:?}");
+        }
+        for no in [
+            "apiVersion: v1\nkind: Pod\n",
+            "FROM: x\n",
+            "{\"kind\": \"Pod\"}",
+            "# FROM alpine\napiVersion: v1\n",
+            "",
+            "FROM\n",
+        ] {
+            assert!(!looks_like_dockerfile(no.as_bytes()), "{no:?}");
+        }
+        assert_eq!(classify("a/manifest.txt", b"kind: Pod\n"), Kind::Manifest);
+        assert_eq!(classify("/dev/fd/63", b"FROM x\n"), Kind::Dockerfile);
+        assert_eq!(classify("Dockerfile", b"kind: Pod\n"), Kind::Dockerfile);
+        assert_eq!(classify("x.yaml", b"FROM x\n"), Kind::Manifest);
     }
 }

@@ -52,6 +52,7 @@ struct Labels {
     fix: &'static str,
     cves: &'static str,
     inferred: &'static str,
+    note: &'static str,
     automatic: &'static str,
     not_automatic: &'static str,
 }
@@ -69,6 +70,7 @@ fn labels(lang: Lang) -> Labels {
             fix: "fix",
             cves: "CVEs",
             inferred: "inferred",
+            note: "note",
             automatic: "podsec fix",
             not_automatic: "no automatic fix",
         },
@@ -83,6 +85,7 @@ fn labels(lang: Lang) -> Labels {
             fix: "수정",
             cves: "CVE",
             inferred: "추정",
+            note: "참고",
             automatic: "podsec fix",
             not_automatic: "자동 수정 불가",
         },
@@ -111,6 +114,55 @@ fn caret_span(d: &Diagnostic) -> (usize, usize) {
     (start, end.max(start + 1))
 }
 
+/// CVEs listed per finding in text output.
+const MAX_CVES: usize = 3;
+
+/// Characters of a source line shown in a code frame at most.
+const FRAME_WIDTH: usize = 120;
+
+/// What a code frame prints: the (possibly cut) line, the indentation
+/// before the carets and their number.
+struct Frame {
+    text: String,
+    indent: String,
+    carets: usize,
+}
+
+/// A window of at most `FRAME_WIDTH` characters around the caret span
+/// `start..end` (in characters), with `…` where the line is cut, so a
+/// 1 MB line prints a few hundred bytes.
+fn window(line: &str, start: usize, end: usize) -> Frame {
+    let chars = line.chars().count();
+    let (from, to) = if chars <= FRAME_WIDTH {
+        (0, chars)
+    } else {
+        let from = start.saturating_sub(FRAME_WIDTH / 3);
+        let to = (from + FRAME_WIDTH).min(chars);
+        (to.saturating_sub(FRAME_WIDTH).min(from), to)
+    };
+    let mut text = String::new();
+    if from > 0 {
+        text.push('…');
+    }
+    text.extend(line.chars().skip(from).take(to - from));
+    if to < chars {
+        text.push('…');
+    }
+    let mut indent: String = if from > 0 { " ".into() } else { String::new() };
+    indent.extend(
+        line.chars()
+            .skip(from)
+            .take(start.saturating_sub(from))
+            .map(|c| if c == '\t' { '\t' } else { ' ' }),
+    );
+    let carets = end.min(to).saturating_sub(start.max(from)).max(1);
+    Frame {
+        text,
+        indent,
+        carets,
+    }
+}
+
 pub fn render(out: &mut impl Write, d: &Diagnostic, style: Style, lang: Lang) -> io::Result<()> {
     let l = labels(lang);
     writeln!(
@@ -125,25 +177,15 @@ pub fn render(out: &mut impl Write, d: &Diagnostic, style: Style, lang: Lang) ->
     let num = d.line.to_string();
     let pad = " ".repeat(num.len());
     let (start, end) = caret_span(d);
+    let frame = window(&d.source_line, start, end);
     writeln!(out, "{pad} {}", style.dim("|"))?;
+    writeln!(out, "{} {} {}", style.dim(&num), style.dim("|"), frame.text)?;
     writeln!(
         out,
-        "{} {} {}",
-        style.dim(&num),
+        "{pad} {} {}{}",
         style.dim("|"),
-        d.source_line
-    )?;
-    let indent: String = d
-        .source_line
-        .chars()
-        .take(start)
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
-    writeln!(
-        out,
-        "{pad} {} {indent}{}",
-        style.dim("|"),
-        style.severity(d.severity, &"^".repeat(end - start))
+        frame.indent,
+        style.severity(d.severity, &"^".repeat(frame.carets))
     )?;
     let mut object = format!(
         "{}/{}",
@@ -184,10 +226,17 @@ pub fn render(out: &mut impl Write, d: &Diagnostic, style: Style, lang: Lang) ->
         )?,
         (None, None) => writeln!(out, "{pad} = {}: {}", l.fix, d.fix)?,
     }
+    if let Some(note) = &d.note {
+        writeln!(out, "{pad} = {}: {note}", l.note)?;
+    }
     if !d.cves.is_empty() {
-        let list: Vec<String> = d
-            .cves
+        // Direct links first; at most three here (all of them in JSON and
+        // `podsec explain`).
+        let mut cves: Vec<&crate::kb::CveLink> = d.cves.iter().collect();
+        cves.sort_by_key(|c| c.inferred);
+        let mut list: Vec<String> = cves
             .iter()
+            .take(MAX_CVES)
             .map(|c| {
                 if c.inferred {
                     format!("{} ({})", c.id, l.inferred)
@@ -196,6 +245,13 @@ pub fn render(out: &mut impl Write, d: &Diagnostic, style: Style, lang: Lang) ->
                 }
             })
             .collect();
+        if cves.len() > MAX_CVES {
+            let n = cves.len() - MAX_CVES;
+            list.push(match lang {
+                Lang::En => format!("+{n} more (podsec explain {})", d.code),
+                Lang::Ko => format!("외 {n}건 (podsec explain {})", d.code),
+            });
+        }
         writeln!(out, "{pad} = {}: {}", l.cves, list.join(", "))?;
     }
     writeln!(out)

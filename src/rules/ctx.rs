@@ -215,6 +215,9 @@ pub struct Finding {
     pub fix: Option<Fix>,
     /// Why the rule could not build a fix here.
     pub no_fix: Option<&'static str>,
+    /// Where a fact in the message comes from, or the commands of a
+    /// suggestion, for a `= note:` line (headlines stay short).
+    pub note: Option<Arg>,
 }
 
 /// Where a finding is.
@@ -237,6 +240,16 @@ pub struct DockerCtx<'a> {
 pub enum Arg {
     Plain(String),
     Tr { en: String, ko: String },
+}
+
+impl Arg {
+    pub fn text(&self, lang: super::Lang) -> &str {
+        match (self, lang) {
+            (Arg::Plain(s), _) => s,
+            (Arg::Tr { en, .. }, super::Lang::En) => en,
+            (Arg::Tr { ko, .. }, super::Lang::Ko) => ko,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -266,6 +279,7 @@ impl Sink {
             extra_cves: Vec::new(),
             fix: None,
             no_fix: None,
+            note: None,
         });
         self.findings.last_mut().expect("just pushed")
     }
@@ -310,14 +324,7 @@ impl Finding {
     pub fn args_in(&self, lang: super::Lang) -> Vec<(&'static str, String)> {
         self.args
             .iter()
-            .map(|(k, a)| {
-                let v = match (a, lang) {
-                    (Arg::Plain(s), _) => s.clone(),
-                    (Arg::Tr { en, .. }, super::Lang::En) => en.clone(),
-                    (Arg::Tr { ko, .. }, super::Lang::Ko) => ko.clone(),
-                };
-                (*k, v)
-            })
+            .map(|(k, a)| (*k, a.text(lang).to_string()))
             .collect()
     }
 
@@ -331,6 +338,25 @@ impl Finding {
         self.value = None;
         self.origin = Origin::Default;
         self
+    }
+
+    pub fn note(&mut self, note: impl ToString) -> &mut Self {
+        self.note = Some(Arg::Plain(note.to_string()));
+        self
+    }
+
+    /// A note whose text differs by language.
+    pub fn note_tr(&mut self, en: &str, ko: &str) -> &mut Self {
+        self.note = Some(Arg::Tr {
+            en: en.to_string(),
+            ko: ko.to_string(),
+        });
+        self
+    }
+
+    /// The note in one language.
+    pub fn note_in(&self, lang: super::Lang) -> Option<String> {
+        self.note.as_ref().map(|a| a.text(lang).to_string())
     }
 
     pub fn arg(&mut self, key: &'static str, v: impl ToString) -> &mut Self {

@@ -20,7 +20,7 @@ pub fn parse(full: &str) -> Stream<'_> {
     if let Some(at) = too_deep(text) {
         stream.errors.push(ParseError {
             pos: index.pos(base + at, base + at),
-            message: "nesting is too deep".into(),
+            message: super::TOO_DEEP.into(),
         });
         return stream;
     }

@@ -21,6 +21,9 @@ pub struct Stream<'a> {
 }
 
 /// The syntax a text is read with.
+/// The one wording of a nesting-depth error, whichever reader hits it.
+pub const TOO_DEEP: &str = "nesting is too deep";
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Syntax {
     Yaml,

@@ -263,7 +263,12 @@ fn parse_from<'a>(text: &'a str, ctx: &Ctx<'_>, stream: &mut Stream<'a>) -> Resu
     while let Some(item) = parser.next_event() {
         let (event, span) = item.map_err(|e| ParseError {
             pos: ctx.marker_pos(e.marker()),
-            message: e.info().to_string(),
+            // saphyr's own depth limit (flow collections) gets the same
+            // wording as ours.
+            message: match e.info() {
+                "recursion limit exceeded" => super::TOO_DEEP.to_string(),
+                other => other.to_string(),
+            },
         })?;
         let err = |msg: &str| ParseError {
             pos: ctx.pos(&span),
@@ -317,7 +322,7 @@ fn parse_from<'a>(text: &'a str, ctx: &Ctx<'_>, stream: &mut Stream<'a>) -> Resu
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 if b.stack.len() >= MAX_DEPTH {
-                    return Err(err("nesting is too deep"));
+                    return Err(err(super::TOO_DEEP));
                 }
                 let is_map = matches!(event, Event::MappingStart(..));
                 let pos = ctx.pos(&span);

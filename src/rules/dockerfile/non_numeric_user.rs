@@ -13,14 +13,14 @@ pub static RULE: Rule = Rule {
     enables: &["image_user_by_name"],
     en: Text {
         title: "USER by name",
-        message: "USER {value} is a name: with runAsNonRoot: true the kubelet cannot verify it and refuses to start the container; {suggestion}",
+        message: "USER {value} is a name: with runAsNonRoot: true the kubelet cannot verify it and refuses to start the container",
         what: "Finds a final `USER` given as a name rather than a numeric UID.",
         why: "The kubelet checks `runAsNonRoot` against the image's user before starting the container, and it cannot look names up: it fails with `image has non-numeric user (…), cannot verify user is non-root` (CreateContainerConfigError). A numeric UID also does not depend on the image's `/etc/passwd`.",
         fix: "Write the numeric UID (and GID): `USER 10001:10001`.",
     },
     ko: Text {
         title: "이름으로 쓴 USER",
-        message: "USER를 이름으로 썼다 ({value}): runAsNonRoot: true이면 kubelet이 이를 확인할 수 없어 컨테이너를 시작하지 않는다; {suggestion}",
+        message: "USER를 이름으로 썼다 ({value}): runAsNonRoot: true이면 kubelet이 이를 확인할 수 없어 컨테이너를 시작하지 않는다",
         what: "마지막 `USER`를 숫자 UID가 아니라 이름으로 쓴 경우를 찾는다.",
         why: "kubelet은 컨테이너를 시작하기 전에 이미지 유저가 `runAsNonRoot`를 만족하는지 확인하는데, 이름은 조회할 수 없다. 그래서 `image has non-numeric user (…), cannot verify user is non-root` 오류(CreateContainerConfigError)로 실패한다. 숫자 UID는 이미지의 `/etc/passwd`에 기대지도 않는다.",
         fix: "숫자 UID(와 GID)로 쓴다: `USER 10001:10001`.",
@@ -54,6 +54,6 @@ fn check(ctx: &DockerCtx<'_>, out: &mut Sink) {
     };
     out.report_span(&RULE, u.span)
         .arg("value", &u.value)
-        .arg_tr("suggestion", &en, &ko)
+        .note_tr(&en, &ko)
         .value(&u.value, Origin::Container);
 }

@@ -14,14 +14,14 @@ pub static RULE: Rule = Rule {
     enables: &[],
     en: Text {
         title: "The image runs as root",
-        message: "the final USER is {value}: the container runs as root{undone}; {suggestion}",
+        message: "the final USER is {value}: the container runs as root{undone}",
         what: "Finds Dockerfiles whose final effective `USER` is `root` or `0` (also `0:0`, `root:root`), including a non-root `USER` undone by a later `USER root`.",
         why: "A container running as root is UID 0 on the node's kernel: any escape lands as root. `USER root` is often added for an install step and never switched back.",
         fix: "End the final stage with `USER <non-root UID>`; do root-only work before it.",
     },
     ko: Text {
         title: "root로 실행되는 이미지",
-        message: "마지막 USER가 root 계정이다 ({value}): 컨테이너가 root로 실행된다{undone}; {suggestion}",
+        message: "마지막 USER가 root 계정이다 ({value}): 컨테이너가 root로 실행된다{undone}",
         what: "마지막 `USER`가 `root`나 `0`(`0:0`, `root:root` 포함)인 Dockerfile을 찾는다. 앞에서 non-root로 바꿨다가 나중에 `USER root`로 되돌린 경우도 포함한다.",
         why: "root로 실행되는 컨테이너는 노드 커널에서 UID 0이다. 탈출하면 곧바로 root가 된다. 설치 단계에서 `USER root`를 넣고 다시 바꾸지 않는 실수가 흔하다.",
         fix: "마지막 스테이지를 `USER <non-root UID>`로 끝낸다. root가 필요한 작업은 그 앞에서 한다.",
@@ -50,7 +50,7 @@ fn check(ctx: &DockerCtx<'_>, out: &mut Sink) {
     let (en, ko) = suggest::non_root(a);
     let f = out.report_span(&RULE, u.span);
     f.arg("value", &u.value)
-        .arg_tr("suggestion", &en, &ko)
+        .note_tr(&en, &ko)
         .value(&u.value, Origin::Container);
     if undone {
         f.arg_tr(

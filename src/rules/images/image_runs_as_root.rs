@@ -36,9 +36,9 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
     for (c, eff, info) in image_decides(ctx) {
         if eff.run_as_non_root.value.is_none_or(|v| !v.v) && info.runs_as_root == Some(true) {
             let node = c.image.map_or(c.node, |i| i.node);
-            out.report(&RULE, node)
+            let f = out.report(&RULE, node);
+            super::source(f, &info)
                 .container(c)
-                .arg("source", &info.source)
                 .value(&info.user, Origin::Default);
         }
     }

@@ -5,7 +5,7 @@ pub mod non_root_with_root_image;
 use crate::dockerfile::index::ImageInfo;
 use crate::model::Container;
 use crate::model::effective::EffectiveSecurityContext;
-use crate::rules::Ctx;
+use crate::rules::{Ctx, Finding};
 
 /// Containers whose user is decided by their image (no runAsUser), with
 /// what is known of that image.
@@ -26,4 +26,20 @@ pub(crate) fn image_decides<'c, 'd>(
         let info = ctx.images.lookup(image.v)?;
         Some((c, eff, info))
     })
+}
+
+/// `{source}`: the Dockerfile line, or the base image table's entry, with
+/// the table's citation as the finding's note (headlines stay short).
+pub(crate) fn source<'f>(f: &'f mut Finding, info: &ImageInfo) -> &'f mut Finding {
+    match (&info.dockerfile, &info.table) {
+        (Some(df), _) => f.arg("source", df),
+        (None, Some((repo, citation))) => f
+            .arg_tr(
+                "source",
+                &format!("podsec's base image table: {repo}"),
+                &format!("podsec 베이스 이미지 표: {repo}"),
+            )
+            .note(citation),
+        (None, None) => f.arg("source", "?"),
+    }
 }
