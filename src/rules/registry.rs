@@ -53,6 +53,8 @@ pub static RULES: &[&Rule] = &[
     &fields::pod_field_in_container_context::RULE,
     &fields::invalid_profile_type::RULE,
     &fields::invalid_proc_mount::RULE,
+    &fields::id_out_of_range::RULE,
+    &fields::duplicate_container_name::RULE,
     &images::image_user_not_numeric::RULE,
     &images::non_root_with_root_image::RULE,
     &images::image_runs_as_root::RULE,

@@ -56,7 +56,11 @@ fn pod_fix(ctx: &Ctx<'_, '_>) -> (Applicability, String, Vec<(String, V)>) {
         if eff.run_as_non_root.value.is_some() {
             continue;
         }
-        if eff.run_as_user.value.is_some_and(|u| u.v != 0) {
+        if eff
+            .run_as_user
+            .value
+            .is_some_and(|u| crate::model::non_root_id(u.v))
+        {
             continue;
         }
         let info = c.image.and_then(|i| ctx.images.lookup(i.v));
@@ -135,7 +139,11 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
         match eff.run_as_non_root.value {
             Some(v) if v.v => {}
             Some(v) if eff.run_as_non_root.origin == Origin::Container => {
-                let safe = if eff.run_as_user.value.is_some_and(|u| u.v != 0) {
+                let safe = if eff
+                    .run_as_user
+                    .value
+                    .is_some_and(|u| crate::model::non_root_id(u.v))
+                {
                     Applicability::Safe
                 } else {
                     Applicability::Unsafe

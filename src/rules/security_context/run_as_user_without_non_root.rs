@@ -41,7 +41,11 @@ pub static RULE: Rule = Rule {
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
     for (c, eff) in ctx.containers() {
         let non_root = eff.run_as_non_root.value.is_some_and(|v| v.v);
-        if let Some(u) = eff.run_as_user.value.filter(|u| u.v != 0 && !non_root) {
+        if let Some(u) = eff
+            .run_as_user
+            .value
+            .filter(|u| crate::model::non_root_id(u.v) && !non_root)
+        {
             let edits = match (eff.run_as_non_root.value, eff.run_as_user.origin) {
                 (Some(v), _) => ctx.replace(v.node, V::Bool(true)),
                 (None, Origin::Pod) => ctx.set_pod(vec![("runAsNonRoot".into(), V::Bool(true))]),
