@@ -1,5 +1,6 @@
 //! The one integration-test binary (one link step on a 2-core machine).
 
+mod catalog;
 mod cli;
 mod fix;
 mod pss;

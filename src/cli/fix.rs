@@ -50,6 +50,9 @@ pub fn run(args: Args) -> io::Result<u8> {
     } else {
         Applicability::Safe
     };
+    if !args.diff && args.emit_kustomize.is_none() {
+        super::write::install_handler();
+    }
     let Loaded {
         texts,
         index,
@@ -164,7 +167,7 @@ pub fn run(args: Args) -> io::Result<u8> {
     }
     out.flush()?;
     let dockerfiles = texts.iter().filter(|t| t.kind == Kind::Dockerfile).count();
-    if workloads == 0 && dockerfiles == 0 {
+    if workloads == 0 && dockerfiles == 0 && errors.is_empty() {
         eprintln!(
             "{}",
             crate::input::nothing_found("fix", &args.paths, texts.len(), "workloads")

@@ -112,7 +112,7 @@ pub fn run(format: Format, paths: &[String], stdin_name: Option<&str>) -> io::Re
         Ok(())
     })?;
     errors.extend(parse_errors);
-    if rows.is_empty() {
+    if rows.is_empty() && errors.is_empty() {
         eprintln!(
             "{}",
             nothing_found("inspect", paths, sources.len(), "workloads")

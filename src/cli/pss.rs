@@ -151,7 +151,7 @@ pub fn run(
         errors.len(),
         if errors.len() == 1 { "error" } else { "errors" }
     );
-    if total == 0 {
+    if total == 0 && errors.is_empty() {
         eprintln!("{}", nothing_found("pss", paths, files, "workloads"));
     }
     match level {

@@ -118,7 +118,7 @@ pub fn run(args: Args) -> io::Result<u8> {
     out.flush()?;
     let failing = all.iter().filter(|d| d.severity >= args.fail_on).count();
     let summary = summary(&all, files, workloads, errors.len(), args.lang);
-    if workloads == 0 && dockerfiles == 0 {
+    if workloads == 0 && dockerfiles == 0 && errors.is_empty() {
         eprintln!(
             "{}",
             nothing_found("scan", &args.paths, files, "workloads or Dockerfiles")

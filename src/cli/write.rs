@@ -13,8 +13,9 @@ static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 static HANDLER: Once = Once::new();
 
 /// On SIGINT or SIGTERM: remove the pending temporary files, then exit
-/// with the signal's conventional status (130, 143).
-fn install_handler() {
+/// with the signal's conventional status (130, 143). Installed by `fix`
+/// before it reads anything, when it may write files.
+pub fn install_handler() {
     HANDLER.call_once(|| {
         use signal_hook::consts::{SIGINT, SIGTERM};
         let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
