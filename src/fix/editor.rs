@@ -126,8 +126,7 @@ impl<'a, 'd> Editor<'a, 'd> {
     }
 
     fn is_flow(&self, node: NodeId) -> bool {
-        let s = self.doc.node(node).pos.start as usize;
-        matches!(self.text.as_bytes().get(s), Some(b'{' | b'['))
+        self.doc.node(node).flow
     }
 
     // ---- rendering ----

@@ -84,7 +84,10 @@ pub fn apply(text: &str, fixes: &[&Fix], threshold: Applicability) -> (String, u
         chosen.push(f);
     }
     let mut edits: Vec<&Edit> = chosen.iter().flat_map(|f| &f.edits).collect();
-    edits.sort_by_key(|e| (e.start, e.end));
+    // Two insertions at one offset (a key that ends a nested mapping and a
+    // key of the mapping around it, both at the end of the same line): the
+    // more deeply indented one goes first, or it would land under the other.
+    edits.sort_by_key(|e| (e.start, e.end, std::cmp::Reverse(inserted_indent(&e.text))));
     let mut out = String::with_capacity(text.len() + 256);
     let mut last = 0usize;
     for e in edits {
@@ -98,6 +101,18 @@ pub fn apply(text: &str, fixes: &[&Fix], threshold: Applicability) -> (String, u
     }
     out.push_str(&text[last..]);
     (out, chosen.len())
+}
+
+/// The indentation of the first line an insertion starts (`\n    key: …`
+/// is 4; text that does not start a line is 0).
+fn inserted_indent(text: &str) -> usize {
+    let Some(rest) = text
+        .strip_prefix("\r\n")
+        .or_else(|| text.strip_prefix('\n'))
+    else {
+        return 0;
+    };
+    rest.len() - rest.trim_start_matches(' ').len()
 }
 
 #[cfg(test)]
@@ -130,6 +145,23 @@ mod tests {
         assert_eq!(
             apply(t, &[&c, &b], Applicability::Unsafe),
             ("axdef".into(), 1)
+        );
+    }
+
+    #[test]
+    fn insertions_at_one_offset_go_inner_first() {
+        let t = "c:\n  sc:\n    a: 1\nnext: 2\n";
+        let at = t.find("\nnext").unwrap() as u32;
+        let f = fix(
+            Applicability::Safe,
+            vec![
+                Edit::insert(at, "\n  mounts: []"),
+                Edit::insert(at, "\n    b: 2"),
+            ],
+        );
+        assert_eq!(
+            apply(t, &[&f], Applicability::Safe).0,
+            "c:\n  sc:\n    a: 1\n    b: 2\n  mounts: []\nnext: 2\n"
         );
     }
 }

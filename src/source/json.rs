@@ -106,10 +106,12 @@ struct JsonBuilder<'a, 'i> {
 impl<'a> JsonBuilder<'a, '_> {
     fn push(&mut self, kind: NodeKind<'a>, start: usize, end: usize) -> NodeId {
         let id = self.nodes.len() as NodeId;
+        let flow = !matches!(kind, NodeKind::Scalar(_) | NodeKind::Alias(_));
         self.nodes.push(Node {
             kind,
             pos: self.index.pos(self.base + start, self.base + end),
             anchored: false,
+            flow,
         });
         id
     }

@@ -68,6 +68,59 @@ pub struct Node<'a> {
     pub pos: Pos,
     /// The node carries an anchor (`&a`): other places may share it.
     pub anchored: bool,
+    /// A flow collection (`{…}`, `[…]`, and every JSON collection), as
+    /// the parser read it; false for block collections and scalars.
+    pub flow: bool,
+}
+
+/// Settles the spans the editor builds on, whatever the parser reported:
+/// a scalar ends at its last character of content (a block scalar's span
+/// would include its trailing line breaks), and an empty value (`key:`,
+/// `{key}`, `{key:}`) is a zero-length span just after its key's colon, or
+/// after the key when there is none (never on a bracket, never before the
+/// colon). `text` is the parsed slice, which starts at byte `base` of the
+/// whole text.
+pub fn settle_spans(nodes: &mut [Node<'_>], pairs: &[(NodeId, NodeId)], text: &str, base: usize) {
+    let local = |abs: u32| (abs as usize).saturating_sub(base).min(text.len());
+    for n in nodes.iter_mut() {
+        if let NodeKind::Scalar(s) = &n.kind
+            && !s.text.is_empty()
+        {
+            let (s0, e0) = (local(n.pos.start), local(n.pos.end));
+            if s0 < e0 {
+                let trimmed = text[s0..e0].trim_end_matches([' ', '\t', '\r', '\n']);
+                if !trimmed.is_empty() {
+                    n.pos.end = (base + s0 + trimmed.len()) as u32;
+                }
+            }
+        }
+    }
+    for &(k, v) in pairs {
+        let empty = matches!(&nodes[v as usize].kind, NodeKind::Scalar(s) if s.text.is_empty() && s.value == Value::Null);
+        if !empty || !matches!(nodes[k as usize].kind, NodeKind::Scalar(_)) {
+            continue;
+        }
+        let kp = nodes[k as usize].pos;
+        let (ks, ke) = (local(kp.start), local(kp.end));
+        let rest = &text[ke..];
+        let gap = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+        let at = if rest[gap..].starts_with(':') {
+            ke + gap + 1
+        } else {
+            ke
+        };
+        if text[ks..at].contains('\n') {
+            continue;
+        }
+        let col = kp.col + text[ks..at].chars().count() as u32;
+        let abs = (base + at) as u32;
+        nodes[v as usize].pos = Pos {
+            start: abs,
+            end: abs,
+            line: kp.line,
+            col,
+        };
+    }
 }
 
 /// One document of a stream.

@@ -125,6 +125,7 @@ impl<'a> Builder<'a> {
             kind,
             pos,
             anchored: anchor != 0,
+            flow: false,
         });
         self.cost.push(Cost::default());
         if anchor != 0 {
@@ -283,7 +284,9 @@ fn parse_from<'a>(text: &'a str, ctx: &Ctx<'_>, stream: &mut Stream<'a>) -> Resu
             }
             Event::DocumentEnd => {
                 if in_doc {
-                    let done = std::mem::replace(&mut b, Builder::new(0));
+                    let mut done = std::mem::replace(&mut b, Builder::new(0));
+                    let base = ctx.offsets.byte(ctx.base.char_index) as usize;
+                    super::tree::settle_spans(&mut done.nodes, &done.pairs, text, base);
                     let doc = done.finish(doc_pos).map_err(|m| err(&m))?;
                     stream.docs.push(doc);
                 }
@@ -339,7 +342,8 @@ fn parse_from<'a>(text: &'a str, ctx: &Ctx<'_>, stream: &mut Stream<'a>) -> Resu
                 // A flow collection's end event covers its closing bracket;
                 // a block collection's is empty, at the next token.
                 let ep = ctx.pos(&span);
-                let end = if ep.end > ep.start { ep.end } else { ep.start };
+                let flow = ep.end > ep.start;
+                let end = if flow { ep.end } else { ep.start };
                 let Some(open) = b.stack.pop() else {
                     return Err(err("unbalanced collection end"));
                 };
@@ -366,6 +370,7 @@ fn parse_from<'a>(text: &'a str, ctx: &Ctx<'_>, stream: &mut Stream<'a>) -> Resu
                 b.nodes[id as usize].kind = kind;
                 let node = &mut b.nodes[id as usize];
                 node.pos.end = end.max(node.pos.start);
+                node.flow = flow;
                 b.close(id, cost);
                 b.attach(id);
             }
