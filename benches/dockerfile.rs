@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
+use podsec::engine::scan::{Options, scan_dockerfile};
 use podsec::rules::{Lang, Selection};
-use podsec::scan::{Options, scan_dockerfile};
 
 fn main() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/dockerfiles");

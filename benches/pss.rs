@@ -8,8 +8,8 @@
 
 use std::time::{Duration, Instant};
 
+use podsec::engine::pss_file;
 use podsec::pss::{Level, Version};
-use podsec::report::pss_file;
 
 fn corpus_files(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
     let mut entries: Vec<_> = std::fs::read_dir(dir)

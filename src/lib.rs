@@ -7,13 +7,12 @@
 pub mod cli;
 pub mod dockerfile;
 pub mod docs;
+pub mod engine;
 pub mod fix;
 pub mod input;
 pub mod kb;
 pub mod model;
 pub mod output;
 pub mod pss;
-pub mod report;
 pub mod rules;
-pub mod scan;
 pub mod source;

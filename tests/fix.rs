@@ -5,11 +5,11 @@
 use std::path::PathBuf;
 
 use podsec::dockerfile::index::ImageIndex;
+use podsec::engine::fix::fix_text;
+use podsec::engine::scan::Options;
 use podsec::fix::Applicability;
-use podsec::fix::run::fix_text;
 use podsec::pss::{Level, Version};
 use podsec::rules::{Lang, Selection};
-use podsec::scan::Options;
 
 use crate::util::Dir;
 
@@ -33,7 +33,7 @@ fn comments(text: &str) -> Vec<String> {
 }
 
 fn workloads_pass(name: &str, text: &str, level: Level) -> Vec<String> {
-    let f = podsec::report::pss_file(name, text, &[level], Version::Latest);
+    let f = podsec::engine::pss_file(name, text, &[level], Version::Latest);
     f.workloads
         .iter()
         .filter(|w| !w.results[0].1.is_empty())
@@ -179,7 +179,7 @@ fn non_root_uses_the_images_own_user() {
     );
     // With a Dockerfile in the scan, its numeric USER wins.
     let mut index = ImageIndex::default();
-    let df = podsec::scan::scan_dockerfile(
+    let df = podsec::engine::scan::scan_dockerfile(
         "app/Dockerfile",
         "FROM debian:12\nRUN useradd -u 4242 app\nUSER app\n",
         &all_rules(),
@@ -375,11 +375,11 @@ fn kustomize_patches_render_to_the_hardened_result() {
     .unwrap()
     .text;
     let objects = |text: &str| {
-        let parsed = podsec::report::parse_file("x.yaml", text);
+        let parsed = podsec::engine::parse_file("x.yaml", text);
         let mut out = Vec::new();
         for doc in &parsed.docs {
             if let Some(root) = doc.root {
-                let v = podsec::fix::kustomize::to_json(doc, root, 0);
+                let v = podsec::engine::kustomize::to_json(doc, root, 0);
                 if v.get("kind").is_some() {
                     out.push(v);
                 }
@@ -393,7 +393,7 @@ fn kustomize_patches_render_to_the_hardened_result() {
 
 #[test]
 fn corpus_fixed_to_restricted_keeps_everything_and_passes() {
-    use podsec::fix::run::{HUMAN_CHECKS, level_selection};
+    use podsec::engine::fix::{HUMAN_CHECKS, level_selection};
     let opts = Options {
         minor: Version::Latest.minor(),
         selection: level_selection(Level::Restricted),
@@ -431,7 +431,7 @@ fn corpus_fixed_to_restricted_keeps_everything_and_passes() {
         for c in comments(&text) {
             assert!(after.contains(&c), "{name}: lost comment {c:?}");
         }
-        let reparsed = podsec::report::pss_file(
+        let reparsed = podsec::engine::pss_file(
             &name,
             &out.text,
             &[Level::Restricted, Level::Baseline],

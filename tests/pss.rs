@@ -3,8 +3,8 @@
 //! level, init and ephemeral containers, Windows and user-namespace pods,
 //! workload kinds, `latest`, and the exact reason/detail texts.
 
+use podsec::engine::pss_file;
 use podsec::pss::{Level, Version, aggregate};
-use podsec::report::pss_file;
 
 /// The aggregate violation text of the single workload in `yaml`
 /// (empty when allowed).

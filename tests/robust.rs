@@ -1,7 +1,7 @@
 //! The loader and evaluator never panic, whatever the input.
 
+use podsec::engine::{for_each_workload, parse_file, pss_file};
 use podsec::pss::{Level, Version};
-use podsec::report::{for_each_workload, parse_file, pss_file};
 use proptest::prelude::*;
 
 fn run_everything(name: &str, text: &str) {
@@ -115,14 +115,14 @@ fn byte_order_marks_keep_positions() {
             "\u{feff}{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"b\"},\"spec\":{\"hostPID\":true}}",
         ),
     ] {
-        let opts = podsec::scan::Options {
+        let opts = podsec::engine::scan::Options {
             minor: 37,
             selection: podsec::rules::Selection {
                 select: vec!["PS302".into()],
                 ignore: vec![],
             },
         };
-        let f = podsec::scan::scan_file(
+        let f = podsec::engine::scan::scan_file(
             name,
             text,
             &opts,
@@ -227,8 +227,8 @@ proptest! {
                     prop_assert!(text.is_char_boundary(sp.start as usize) && text.is_char_boundary(sp.end as usize));
                 }
             }
-            let opts = podsec::scan::Options { minor: 37, selection: podsec::rules::Selection { select: vec!["ALL".into()], ignore: vec![] } };
-            let _ = podsec::scan::scan_dockerfile("Dockerfile", &text, &opts, podsec::rules::Lang::En);
+            let opts = podsec::engine::scan::Options { minor: 37, selection: podsec::rules::Selection { select: vec!["ALL".into()], ignore: vec![] } };
+            let _ = podsec::engine::scan::scan_dockerfile("Dockerfile", &text, &opts, podsec::rules::Lang::En);
         }
     }
 }

@@ -4,9 +4,9 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use podsec::dockerfile::index::ImageIndex;
+use podsec::engine::scan::{Options, scan_dockerfile, scan_file};
 use podsec::pss::{Level, Version};
 use podsec::rules::{Lang, RULES, Selection, placeholders};
-use podsec::scan::{Options, scan_dockerfile, scan_file};
 
 fn all_rules() -> Options {
     Options {
@@ -360,7 +360,7 @@ fn assert_pss_consistent(name: &str, text: &str) {
         };
         let f = scan_file(name, text, &opts, Lang::En, &ImageIndex::default());
         let pss =
-            podsec::report::pss_file(name, text, &[Level::Baseline, Level::Restricted], version);
+            podsec::engine::pss_file(name, text, &[Level::Baseline, Level::Restricted], version);
         for w in &pss.workloads {
             let fired = |cats: &[&str]| {
                 f.diagnostics.iter().any(|d| {
@@ -391,7 +391,7 @@ fn assert_pss_consistent(name: &str, text: &str) {
 }
 
 /// Diagnostics belong to the workload that starts at or before them.
-fn d_in_workload(d: &podsec::scan::Diagnostic, w: &podsec::report::PssOutcome) -> bool {
+fn d_in_workload(d: &podsec::engine::scan::Diagnostic, w: &podsec::engine::PssOutcome) -> bool {
     d.line >= w.line
 }
 

@@ -12,14 +12,14 @@ fuzz_target!(|data: &[u8]| {
         assert!(span.start as usize <= text.len());
     }
     let _ = podsec::dockerfile::user::analyze(&df);
-    let opts = podsec::scan::Options {
+    let opts = podsec::engine::scan::Options {
         minor: podsec::pss::Version::Latest.minor(),
         selection: podsec::rules::Selection {
             select: vec!["ALL".into()],
             ignore: Vec::new(),
         },
     };
-    let f = podsec::scan::scan_dockerfile("Dockerfile", text, &opts, podsec::rules::Lang::En);
+    let f = podsec::engine::scan::scan_dockerfile("Dockerfile", text, &opts, podsec::rules::Lang::En);
     for e in &f.errors {
         assert!(e.line >= 1);
     }

@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let opts = podsec::scan::Options {
+    let opts = podsec::engine::scan::Options {
         minor: podsec::pss::Version::Latest.minor(),
         selection: podsec::rules::Selection {
             select: vec!["ALL".into()],
@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     let index = podsec::dockerfile::index::ImageIndex::default();
     let lang = podsec::rules::Lang::En;
     let Ok(out) =
-        podsec::fix::run::fix_text("f.yaml", text, &opts, Applicability::Unsafe, &index, lang)
+        podsec::engine::fix::fix_text("f.yaml", text, &opts, Applicability::Unsafe, &index, lang)
     else {
         return;
     };
@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(out.text, text);
         return;
     }
-    let again = podsec::scan::scan_file("f.yaml", &out.text, &opts, lang, &index);
+    let again = podsec::engine::scan::scan_file("f.yaml", &out.text, &opts, lang, &index);
     assert!(again.errors.is_empty(), "the fixed text does not parse: {:?}", again.errors);
     for line in text.lines() {
         let t = line.trim_start();
@@ -36,7 +36,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let second =
-        podsec::fix::run::fix_text("f.yaml", &out.text, &opts, Applicability::Unsafe, &index, lang)
+        podsec::engine::fix::fix_text("f.yaml", &out.text, &opts, Applicability::Unsafe, &index, lang)
             .expect("the fixed text is refused on a second run");
     assert_eq!(second.text, out.text, "fixing twice changed the text again");
 });

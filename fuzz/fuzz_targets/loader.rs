@@ -8,12 +8,12 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     for name in ["f.yaml", "f.json"] {
-        let parsed = podsec::report::parse_file(name, text);
+        let parsed = podsec::engine::parse_file(name, text);
         for e in &parsed.errors {
             assert!(e.line >= 1 && e.column >= 1, "error without a position: {e}");
         }
         let mut errors = Vec::new();
-        podsec::report::for_each_workload(name, &parsed.docs, &mut errors, |_, w| {
+        podsec::engine::for_each_workload(name, &parsed.docs, &mut errors, |_, w| {
             assert!(w.pos.line >= 1);
         });
         for e in &errors {

@@ -10,14 +10,14 @@ fuzz_target!(|data: &[u8]| {
     };
     let versions = [Version::Latest, Version::V1(0), Version::V1(22), Version::V1(25)];
     for v in versions {
-        let _ = podsec::report::pss_file(
+        let _ = podsec::engine::pss_file(
             "f.yaml",
             text,
             &[Level::Privileged, Level::Baseline, Level::Restricted],
             v,
         );
     }
-    let opts = podsec::scan::Options {
+    let opts = podsec::engine::scan::Options {
         minor: Version::Latest.minor(),
         selection: podsec::rules::Selection {
             select: vec!["ALL".into()],
@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
     let index = podsec::dockerfile::index::ImageIndex::default();
     let lines = text.lines().count().max(1) as u32 + 1;
     for lang in [podsec::rules::Lang::En, podsec::rules::Lang::Ko] {
-        let f = podsec::scan::scan_file("f.yaml", text, &opts, lang, &index);
+        let f = podsec::engine::scan::scan_file("f.yaml", text, &opts, lang, &index);
         for d in &f.diagnostics {
             assert!(d.line >= 1 && d.line <= lines, "finding outside the file: {}", d.line);
             if let Some(fix) = &d.autofix {

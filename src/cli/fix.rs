@@ -7,14 +7,14 @@ use super::write::write_atomic;
 
 use super::scan::{Loaded, load};
 use super::{EXIT_ERROR, EXIT_FINDINGS, stdout};
+use crate::engine::fix::{FixOutcome, HUMAN_CHECKS, fix_text, level_selection, unified_diff};
+use crate::engine::scan::Options;
+use crate::engine::{for_each_workload, parse_file};
 use crate::fix::Applicability;
-use crate::fix::run::{FixOutcome, HUMAN_CHECKS, fix_text, level_selection, unified_diff};
 use crate::input::InputError;
 use crate::input::Kind;
 use crate::pss::{self, Level, Version};
-use crate::report::{for_each_workload, parse_file};
 use crate::rules::{Lang, Selection, Severity};
-use crate::scan::Options;
 
 pub struct Args {
     pub paths: Vec<String>,

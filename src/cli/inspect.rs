@@ -6,9 +6,9 @@ use serde_json::{Value as Json, json};
 
 use super::pss::error_json;
 use super::{EXIT_ERROR, Format, stdout, write_json};
+use crate::engine::{for_each_workload, parse_file};
 use crate::input::{each_text, gather, manifest_name, nothing_found};
 use crate::model::effective::effective;
-use crate::report::{for_each_workload, parse_file};
 
 pub fn run(format: Format, paths: &[String], stdin_name: Option<&str>) -> io::Result<u8> {
     let gathered = gather(paths, manifest_name, stdin_name);

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::fix::kustomize::{patches, to_yaml};
+use crate::engine::kustomize::{patches, to_yaml};
 
 /// Writes a copy of each original manifest under `DIR/resources/`, one
 /// strategic-merge patch per changed workload under `DIR/patches/`, and a

@@ -5,10 +5,10 @@ use std::io::{self, Write};
 use serde_json::{Value as Json, json};
 
 use super::{EXIT_ERROR, EXIT_FINDINGS, Format, stdout, write_json};
+use crate::engine::{PssOutcome, pss_file};
 use crate::input::InputError;
 use crate::input::{each_text, gather, manifest_name, nothing_found};
 use crate::pss::{Level, Version, Violation, aggregate};
-use crate::report::{PssOutcome, pss_file};
 
 fn violations_json(v: &[Violation]) -> Json {
     Json::Array(

@@ -4,11 +4,11 @@ use std::io::{self, IsTerminal, Write};
 
 use super::{EXIT_ERROR, EXIT_FINDINGS, ScanFormat, stdout, write_json};
 use crate::dockerfile::index::{ImageIndex, from_compose, from_podsec_toml, from_skaffold};
+use crate::engine::scan::{Diagnostic, Options, ScanFile, scan_dockerfile, scan_file};
 use crate::input::{Kind, classify, gather, nothing_found, scan_name};
 use crate::output::{json, sarif, text};
 use crate::pss::Version;
 use crate::rules::{Lang, Selection, Severity};
-use crate::scan::{Diagnostic, Options, ScanFile, scan_dockerfile, scan_file};
 
 pub struct Args {
     pub paths: Vec<String>,
@@ -108,7 +108,7 @@ pub fn run(args: Args) -> io::Result<u8> {
         all.extend(file.diagnostics);
     }
     if args.format == ScanFormat::Sarif {
-        let rules = crate::scan::enabled_rules(&opts.selection);
+        let rules = crate::engine::scan::enabled_rules(&opts.selection);
         write_json(&mut out, &sarif::report(&all, &rules, args.lang))?;
     }
     if args.format == ScanFormat::Json {

@@ -2,8 +2,6 @@
 //! re-serialised, so comments, key order, quoting and layout survive.
 
 pub mod editor;
-pub mod kustomize;
-pub mod run;
 
 use serde::Serialize;
 

@@ -2,8 +2,8 @@
 
 use serde_json::{Value, json};
 
+use crate::engine::scan::Diagnostic;
 use crate::input::InputError;
-use crate::scan::Diagnostic;
 
 pub const SCHEMA_VERSION: u32 = 1;
 

@@ -5,8 +5,8 @@
 
 use serde_json::{Value, json};
 
+use crate::engine::scan::Diagnostic;
 use crate::rules::{Lang, Rule, Severity};
-use crate::scan::Diagnostic;
 
 fn level(s: Severity) -> &'static str {
     match s {

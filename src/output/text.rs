@@ -3,8 +3,8 @@
 
 use std::io::{self, Write};
 
+use crate::engine::scan::Diagnostic;
 use crate::rules::{Lang, Severity};
-use crate::scan::Diagnostic;
 
 /// ANSI styles, or nothing when colour is off.
 #[derive(Clone, Copy)]

@@ -4,11 +4,11 @@
 use serde::Serialize;
 
 use crate::dockerfile::index::{Built, ImageIndex};
+use crate::engine::{for_each_workload, parse_file};
 use crate::fix::Fix;
 use crate::fix::editor::Editor;
 use crate::input::InputError;
 use crate::kb::CveLink;
-use crate::report::{for_each_workload, parse_file};
 use crate::rules::{
     At, Check, Ctx, DockerCtx, Finding, Lang, RULES, Rule, Selection, Severity, Sink, render,
 };

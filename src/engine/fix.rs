@@ -2,11 +2,11 @@
 //! nothing changes. Pure: text in, text out.
 
 use crate::dockerfile::index::ImageIndex;
+use crate::engine::scan::{Diagnostic, Options, scan_file};
 use crate::input::InputError;
 use crate::rules::Lang;
-use crate::scan::{Diagnostic, Options, scan_file};
 
-use super::{Applicability, apply};
+use crate::fix::{Applicability, Fix, apply};
 
 /// Pod Security checks whose failures podsec never fixes automatically:
 /// removing host namespaces, volumes, ports, privileges, capabilities,
@@ -103,7 +103,7 @@ pub fn fix_text(
         if fixes.is_empty() {
             break;
         }
-        let list: Vec<&super::Fix> = fixes.iter().filter_map(|d| d.autofix.as_ref()).collect();
+        let list: Vec<&Fix> = fixes.iter().filter_map(|d| d.autofix.as_ref()).collect();
         let (next, n) = apply(&current, &list, threshold);
         if n == 0 || next == current {
             break;
@@ -161,10 +161,10 @@ pub fn fix_text(
 
 /// The number of documents and workloads, which fixing must not change.
 fn shape(file: &str, text: &str) -> (usize, usize) {
-    let parsed = crate::report::parse_file(file, text);
+    let parsed = crate::engine::parse_file(file, text);
     let mut errors = Vec::new();
     let mut n = 0;
-    crate::report::for_each_workload(file, &parsed.docs, &mut errors, |_, _| n += 1);
+    crate::engine::for_each_workload(file, &parsed.docs, &mut errors, |_, _| n += 1);
     (parsed.docs.len(), n)
 }
 

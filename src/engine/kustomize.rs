@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::report::{for_each_workload, parse_file};
+use crate::engine::{for_each_workload, parse_file};
 use crate::source::tree::{Doc, NodeId, NodeKind, Value as Scalar};
 
 /// A node as JSON, the way the API server would read it.
@@ -114,7 +114,7 @@ pub struct Patch {
 /// two texts hold the same documents and workloads, in the same order).
 pub fn patches(file: &str, orig: &str, fixed: &str) -> Vec<Patch> {
     let (po, pf) = (parse_file(file, orig), parse_file(file, fixed));
-    let collect = |p: &crate::report::Parsed<'_>| {
+    let collect = |p: &crate::engine::Parsed<'_>| {
         let mut out = Vec::new();
         let mut errs = Vec::new();
         for_each_workload(file, &p.docs, &mut errs, |doc, w| {

@@ -1,0 +1,71 @@
+//! `pss`: a file's workloads at each evaluated level. Pure.
+
+use serde::Serialize;
+
+use super::load::{for_each_workload, parse_file};
+use crate::input::InputError;
+use crate::pss::{self, Level, Version, Violation};
+
+/// A workload's Pod Security verdicts.
+#[derive(Clone, Debug, Serialize)]
+pub struct PssOutcome {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub kind: String,
+    pub name: String,
+    pub namespace: String,
+    /// Violations per evaluated level (empty: allowed).
+    #[serde(skip)]
+    pub results: Vec<(Level, Vec<Violation>)>,
+}
+
+impl PssOutcome {
+    pub fn display_name(&self) -> String {
+        let name = if self.name.is_empty() {
+            "(unnamed)"
+        } else {
+            &self.name
+        };
+        format!("{}/{}", self.kind, name)
+    }
+}
+
+pub struct PssFile {
+    pub workloads: Vec<PssOutcome>,
+    pub errors: Vec<InputError>,
+    pub skipped: usize,
+}
+
+/// Evaluates every workload of a file at each of `levels`.
+pub fn pss_file(file: &str, text: &str, levels: &[Level], version: Version) -> PssFile {
+    let parsed = parse_file(file, text);
+    let mut errors = parsed.errors;
+    let mut workloads = Vec::new();
+    let skipped = for_each_workload(file, &parsed.docs, &mut errors, |_, w| {
+        let results = levels
+            .iter()
+            .map(|&level| {
+                let v = match &w.pod {
+                    Some(pod) => pss::evaluate(pod, level, version),
+                    None => Vec::new(),
+                };
+                (level, v)
+            })
+            .collect();
+        workloads.push(PssOutcome {
+            file: file.to_string(),
+            line: w.pos.line,
+            column: w.pos.col,
+            kind: w.kind.to_string(),
+            name: w.name.to_string(),
+            namespace: w.namespace.to_string(),
+            results,
+        });
+    });
+    PssFile {
+        workloads,
+        errors,
+        skipped,
+    }
+}
