@@ -1,8 +1,12 @@
 //! podsec: least-privilege checks for Kubernetes workloads.
 //!
-//! Data flows one way: [`source`] (text, spans, parsing) → [`model`]
-//! (workloads, effective security context) → [`pss`] (pure evaluation) →
-//! [`output`] (renderers). Only the CLI does I/O.
+//! Data flows one way; each module imports only those before it:
+//! [`source`] (text → span trees) → [`model`] (workloads, effective
+//! security context) → [`pss`] (the admission controller's evaluator) →
+//! [`rules`] (the rulebook) → [`fix`] (byte-range edits and the validation
+//! gate) → [`input`] (files, directories, stdin) → [`engine`] (per-file
+//! scan, pss and fix pipelines) → [`output`] (renderers) → [`cli`] (the
+//! front end, which alone does I/O besides reading inputs).
 
 pub mod cli;
 pub mod dockerfile;
