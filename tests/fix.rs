@@ -393,7 +393,7 @@ fn kustomize_patches_render_to_the_hardened_result() {
 
 #[test]
 fn corpus_fixed_to_restricted_keeps_everything_and_passes() {
-    use podsec::engine::fix::{HUMAN_CHECKS, level_selection};
+    use podsec::engine::fix::{human_violations, level_selection};
     let opts = Options {
         minor: Version::Latest.minor(),
         selection: level_selection(Level::Restricted),
@@ -457,15 +457,7 @@ fn corpus_fixed_to_restricted_keeps_everything_and_passes() {
                 passing += 1;
                 continue;
             }
-            let checks: Vec<&str> = v.iter().map(|x| x.check).collect();
-            // Capabilities outside the baseline set are a human's call.
-            let bad_caps = w.results[1]
-                .1
-                .iter()
-                .any(|x| x.check == "capabilities_baseline");
-            let needs_human = checks
-                .iter()
-                .all(|c| HUMAN_CHECKS.contains(c) || (*c == "capabilities_restricted" && bad_caps));
+            let needs_human = human_violations(v, &w.results[1].1).len() == v.len();
             assert!(
                 needs_human,
                 "{name}: {} still fails restricted: {}",

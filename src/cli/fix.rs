@@ -7,7 +7,7 @@ use super::write::write_atomic;
 
 use super::scan::{Loaded, load};
 use super::{EXIT_ERROR, EXIT_FINDINGS, stdout};
-use crate::engine::fix::{FixOutcome, HUMAN_CHECKS, fix_text, level_selection, unified_diff};
+use crate::engine::fix::{FixOutcome, fix_text, human_violations, level_selection, unified_diff};
 use crate::engine::scan::Options;
 use crate::engine::{for_each_workload, parse_file};
 use crate::fix::Applicability;
@@ -97,6 +97,18 @@ pub fn run(args: Args) -> io::Result<u8> {
                 continue;
             }
         };
+        for r in &outcome.refused {
+            eprintln!(
+                "{name}:{}: not fixed: {} {}{}: {}",
+                r.line,
+                r.code,
+                r.object,
+                r.container
+                    .as_ref()
+                    .map_or(String::new(), |c| format!(", container {c:?}")),
+                r.reason
+            );
+        }
         remaining += outcome
             .remaining
             .iter()
@@ -245,16 +257,9 @@ fn report_level(name: &str, outcome: &FixOutcome, level: Level, version: Version
             w.display_name(),
             pss::aggregate(&v)
         );
-        // Capabilities outside the baseline set are a human's call too.
-        let bad_caps = pss::evaluate(pod, Level::Baseline, version)
+        let baseline = pss::evaluate(pod, Level::Baseline, version);
+        let human: Vec<&str> = human_violations(&v, &baseline)
             .iter()
-            .any(|x| x.check == "capabilities_baseline");
-        let human: Vec<&str> = v
-            .iter()
-            .filter(|x| {
-                HUMAN_CHECKS.contains(&x.check)
-                    || (x.check == "capabilities_restricted" && bad_caps)
-            })
             .map(|x| x.reason.as_str())
             .collect();
         if !human.is_empty() {

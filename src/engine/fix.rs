@@ -1,12 +1,12 @@
-//! Fixing a file: scan, apply the allowed fixes, re-parse, repeat until
-//! nothing changes. Pure: text in, text out.
+//! Fixing a file: scan, apply the allowed fixes, check the result through
+//! the gate, re-scan, repeat until nothing changes. Pure: text in, text out.
 
 use crate::dockerfile::index::ImageIndex;
 use crate::engine::scan::{Diagnostic, Options, scan_file};
 use crate::input::InputError;
 use crate::rules::Lang;
 
-use crate::fix::{Applicability, Fix, apply};
+use crate::fix::{Applicability, Fix, apply, gate};
 
 /// Pod Security checks whose failures podsec never fixes automatically:
 /// removing host namespaces, volumes, ports, privileges, capabilities,
@@ -25,6 +25,30 @@ pub const HUMAN_CHECKS: &[&str] = &[
     "hostProbesAndHostLifecycle",
     "runAsUser",
 ];
+
+/// The violations of `restricted` (or any level) that podsec leaves to a
+/// person, given the workload's `baseline` violations: the checks in
+/// `HUMAN_CHECKS`, capabilities beyond the baseline set, privilege
+/// escalation of a privileged container (the API server refuses
+/// `allowPrivilegeEscalation: false` next to `privileged: true`), and
+/// runAsNonRoot where a container runs as UID 0 on purpose.
+pub fn human_violations<'v>(
+    violations: &'v [crate::pss::Violation],
+    baseline: &[crate::pss::Violation],
+) -> Vec<&'v crate::pss::Violation> {
+    let fails = |check: &str| {
+        violations.iter().any(|x| x.check == check) || baseline.iter().any(|x| x.check == check)
+    };
+    violations
+        .iter()
+        .filter(|x| {
+            HUMAN_CHECKS.contains(&x.check)
+                || (x.check == "capabilities_restricted" && fails("capabilities_baseline"))
+                || (x.check == "allowPrivilegeEscalation" && fails("privileged"))
+                || (x.check == "runAsNonRoot" && fails("runAsUser"))
+        })
+        .collect()
+}
 
 /// The rules `fix --level` applies: the PSS rules of that level and below.
 pub fn level_selection(level: crate::pss::Level) -> crate::rules::Selection {
@@ -59,10 +83,23 @@ pub struct Applied {
     pub line: u32,
 }
 
+/// A fix the gate kept from being written, and why.
+#[derive(Clone, Debug)]
+pub struct Refused {
+    pub code: &'static str,
+    pub object: String,
+    pub container: Option<String>,
+    /// 1-based line of the finding in the text the fix was built for.
+    pub line: u32,
+    pub reason: String,
+}
+
 #[derive(Debug)]
 pub struct FixOutcome {
     pub text: String,
     pub applied: Vec<Applied>,
+    /// Fixes the gate refused (the findings stay).
+    pub refused: Vec<Refused>,
     /// Findings left after fixing.
     pub remaining: Vec<Diagnostic>,
     pub passes: usize,
@@ -70,8 +107,231 @@ pub struct FixOutcome {
     pub workloads: usize,
 }
 
-/// Fixes `text`; `Err` when it does not parse (it is then never touched)
-/// or when a pass would break it (a bug, reported rather than written).
+/// A finding's identity across passes (lines move as fixes land).
+fn identity(d: &Diagnostic) -> (&'static str, String, Option<String>, String) {
+    (
+        d.code,
+        format!("{}/{}", d.kind, d.object),
+        d.container.clone(),
+        d.message.clone(),
+    )
+}
+
+/// The correctness rules, which no fix may make fire.
+fn correctness(opts: &Options) -> Options {
+    Options {
+        minor: opts.minor,
+        selection: crate::rules::Selection {
+            select: vec!["correctness".into()],
+            ignore: Vec::new(),
+        },
+    }
+}
+
+/// What one text holds, per document, for the gate to compare.
+struct Snapshot<'t> {
+    parsed: crate::engine::Parsed<'t>,
+    /// Correctness findings per document: (code, object, container).
+    findings: Vec<Vec<(&'static str, String, Option<String>)>>,
+    /// What the API server would refuse, per document.
+    api: Vec<Vec<String>>,
+}
+
+fn doc_index(starts: &[u32], offset: u32) -> usize {
+    starts.partition_point(|&s| s <= offset).saturating_sub(1)
+}
+
+impl<'t> Snapshot<'t> {
+    fn new(file: &str, text: &'t str, opts: &Options, images: &ImageIndex) -> Snapshot<'t> {
+        let parsed = crate::engine::parse_file(file, text);
+        let n = parsed.docs.len();
+        let lines: Vec<u32> = parsed.docs.iter().map(|d| d.pos.line).collect();
+        let mut findings = vec![Vec::new(); n];
+        if n > 0 {
+            for d in scan_file(file, text, &correctness(opts), Lang::En, images).diagnostics {
+                let i = doc_index(&lines, d.line);
+                findings[i].push((d.code, format!("{}/{}", d.kind, d.object), d.container));
+            }
+        }
+        let mut api = vec![Vec::new(); n];
+        for (i, doc) in parsed.docs.iter().enumerate() {
+            for obj in crate::model::objects(doc) {
+                if let crate::model::Object::Workload(w) = obj
+                    && let Some(pod) = &w.pod
+                {
+                    let prefix = if w.template_path.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{}.", w.template_path)
+                    };
+                    api[i].extend(
+                        gate::api_errors(&pod.spec, &prefix)
+                            .into_iter()
+                            .map(|e| format!("{}/{}: {}: {}", w.kind, w.name, e.path, e.message)),
+                    );
+                }
+            }
+        }
+        Snapshot {
+            parsed,
+            findings,
+            api,
+        }
+    }
+
+    fn starts(&self) -> Vec<u32> {
+        self.parsed.docs.iter().map(|d| d.pos.start).collect()
+    }
+}
+
+/// Why document `i` of `after` may not be written, given the fixes
+/// (`fixes`, all of that document) that made it from `before`.
+fn refusal(
+    before: &Snapshot<'_>,
+    after: &Snapshot<'_>,
+    i: usize,
+    fixes: &[&Diagnostic],
+) -> Option<String> {
+    let intents: Vec<gate::Intent> = fixes
+        .iter()
+        .filter_map(|d| d.autofix.as_ref())
+        .flat_map(|f| f.edits.iter().filter_map(|e| e.intent.clone()))
+        .collect();
+    let (b, a) = (&before.parsed.docs[i], &after.parsed.docs[i]);
+    if let Some(d) = gate::unintended(b, a, &intents) {
+        return Some(format!("{d} (a bug in the fix; please report it)"));
+    }
+    if let Some(e) = after.api[i].iter().find(|e| !before.api[i].contains(e)) {
+        return Some(format!("the API server would refuse the result: {e}"));
+    }
+    if let Some((code, _, c)) = after.findings[i]
+        .iter()
+        .find(|x| !before.findings[i].contains(x))
+    {
+        let rule = crate::rules::find(code).map_or("", |r| r.name);
+        return Some(format!(
+            "the result would have a new {code} {rule} finding{}",
+            c.as_ref()
+                .map_or(String::new(), |c| format!(" for container {c:?}"))
+        ));
+    }
+    None
+}
+
+/// Applies `fixes` to `current` and checks the result document by
+/// document. Returns the new text and the fixes applied, or the fixes to
+/// refuse with the reason (at least one, so the caller makes progress).
+/// What `attempt` returns: the new text and the fixes applied, or the
+/// fixes to refuse with their reasons.
+type Attempt<'d> = Result<(String, Vec<&'d Diagnostic>), Vec<(&'d Diagnostic, String)>>;
+
+fn attempt<'d>(
+    file: &str,
+    current: &str,
+    before: &Snapshot<'_>,
+    fixes: &[&'d Diagnostic],
+    threshold: Applicability,
+    opts: &Options,
+    images: &ImageIndex,
+) -> Attempt<'d> {
+    let list: Vec<&Fix> = fixes.iter().filter_map(|d| d.autofix.as_ref()).collect();
+    let (next, chosen) = apply(current, &list, threshold);
+    let chosen: Vec<&Diagnostic> = chosen.iter().map(|&i| fixes[i]).collect();
+    let starts = before.starts();
+    let doc_of = |d: &Diagnostic| {
+        let at = d
+            .autofix
+            .as_ref()
+            .and_then(|f| f.edits.first())
+            .map_or(0, |e| e.start);
+        doc_index(&starts, at)
+    };
+    let after = Snapshot::new(file, &next, opts, images);
+    let broken =
+        !after.parsed.errors.is_empty() || after.parsed.docs.len() != before.parsed.docs.len();
+    let mut bad_docs: Vec<usize> = Vec::new();
+    if broken {
+        // Which documents' fixes break the file: try each on its own.
+        let mut docs: Vec<usize> = chosen.iter().map(|d| doc_of(d)).collect();
+        docs.dedup();
+        for i in docs {
+            let own: Vec<&Diagnostic> = chosen.iter().copied().filter(|d| doc_of(d) == i).collect();
+            let list: Vec<&Fix> = own.iter().filter_map(|d| d.autofix.as_ref()).collect();
+            let (alone, _) = apply(current, &list, threshold);
+            let p = crate::engine::parse_file(file, &alone);
+            if !p.errors.is_empty() || p.docs.len() != before.parsed.docs.len() {
+                bad_docs.push(i);
+            }
+        }
+        if bad_docs.is_empty() {
+            // Only together do they break it: refuse them all, to be safe.
+            return Err(chosen
+                .iter()
+                .map(|d| {
+                    (
+                        *d,
+                        "the fixes together would break the file's YAML (a bug; please report it)"
+                            .to_string(),
+                    )
+                })
+                .collect());
+        }
+        return Err(chosen
+            .iter()
+            .filter(|d| bad_docs.contains(&doc_of(d)))
+            .map(|d| {
+                (
+                    *d,
+                    "the fix would break the file's YAML (a bug; please report it)".to_string(),
+                )
+            })
+            .collect());
+    }
+    let mut refused = Vec::new();
+    for i in 0..before.parsed.docs.len() {
+        let own: Vec<&Diagnostic> = chosen.iter().copied().filter(|d| doc_of(d) == i).collect();
+        if own.is_empty() {
+            continue;
+        }
+        if refusal(before, &after, i, &own).is_none() {
+            continue;
+        }
+        // Find the fixes that fail on their own; if none does alone, the
+        // combination fails and all of them are refused.
+        let mut culprits = Vec::new();
+        for d in &own {
+            let Some(f) = &d.autofix else { continue };
+            let (alone, _) = apply(current, &[f], threshold);
+            let snap = Snapshot::new(file, &alone, opts, images);
+            let why = if snap.parsed.docs.len() == before.parsed.docs.len()
+                && snap.parsed.errors.is_empty()
+            {
+                refusal(before, &snap, i, &[*d])
+            } else {
+                Some("the fix would break the file's YAML (a bug; please report it)".into())
+            };
+            if let Some(why) = why {
+                culprits.push((*d, why));
+            }
+        }
+        if culprits.is_empty() {
+            let why = refusal(before, &after, i, &own).unwrap_or_default();
+            culprits = own.iter().map(|d| (*d, why.clone())).collect();
+        }
+        refused.extend(culprits);
+    }
+    if refused.is_empty() {
+        Ok((next, chosen))
+    } else {
+        Err(refused)
+    }
+}
+
+/// Fixes `text`; `Err` when it does not parse (it is then never touched).
+/// Every pass goes through the gate: a fix whose result the API server
+/// would refuse, that adds a correctness finding, or that changes anything
+/// it does not mean to is refused (and reported), and the others are
+/// applied without it.
 pub fn fix_text(
     file: &str,
     text: &str,
@@ -82,63 +342,57 @@ pub fn fix_text(
 ) -> Result<FixOutcome, Vec<InputError>> {
     let mut current = text.to_string();
     let mut applied = Vec::new();
+    let mut refused: Vec<Refused> = Vec::new();
+    let mut blocked: Vec<(&'static str, String, Option<String>, String)> = Vec::new();
     let first = scan_file(file, &current, opts, lang, images);
     if !first.errors.is_empty() {
         return Err(first.errors);
     }
-    let (docs, workloads) = shape(file, &current);
     let found = first.workloads;
     let mut scan = first;
     let mut passes = 0;
     while passes < MAX_PASSES {
-        let fixes: Vec<&Diagnostic> = scan
+        let mut fixes: Vec<&Diagnostic> = scan
             .diagnostics
             .iter()
             .filter(|d| {
                 d.autofix
                     .as_ref()
                     .is_some_and(|f| f.applicability >= threshold)
+                    && !blocked.contains(&identity(d))
             })
             .collect();
         if fixes.is_empty() {
             break;
         }
-        let list: Vec<&Fix> = fixes.iter().filter_map(|d| d.autofix.as_ref()).collect();
-        let (next, n) = apply(&current, &list, threshold);
-        if n == 0 || next == current {
+        let before = Snapshot::new(file, &current, opts, images);
+        let outcome = loop {
+            match attempt(file, &current, &before, &fixes, threshold, opts, images) {
+                Ok(ok) => break Some(ok),
+                Err(bad) => {
+                    for (d, reason) in bad {
+                        blocked.push(identity(d));
+                        refused.push(Refused {
+                            code: d.code,
+                            object: format!("{}/{}", d.kind, d.object),
+                            container: d.container.clone(),
+                            line: d.line,
+                            reason,
+                        });
+                        fixes.retain(|x| !std::ptr::eq(*x, d));
+                    }
+                    if fixes.is_empty() {
+                        break None;
+                    }
+                }
+            }
+        };
+        let Some((next, chosen)) = outcome else { break };
+        if chosen.is_empty() || next == current {
             break;
         }
-        let after = scan_file(file, &next, opts, lang, images);
-        if !after.errors.is_empty() || shape(file, &next) != (docs, workloads) {
-            let mut errs = after.errors;
-            errs.push(InputError {
-                file: file.to_string(),
-                line: 0,
-                column: 0,
-                message:
-                    "a fix would have broken the file; nothing was written (please report this)"
-                        .into(),
-            });
-            return Err(errs);
-        }
-        // Record what was applied: the fixes whose edits made it in order.
-        let mut taken: Vec<(u32, u32)> = Vec::new();
-        let mut ordered = fixes.clone();
-        ordered.sort_by_key(|d| {
-            d.autofix
-                .as_ref()
-                .and_then(|f| f.edits.first())
-                .map_or(0, |e| e.start)
-        });
-        for d in ordered {
+        for d in chosen {
             let Some(f) = &d.autofix else { continue };
-            if f.edits
-                .iter()
-                .any(|e| taken.iter().any(|&(s, t)| e.start <= t && s <= e.end))
-            {
-                continue;
-            }
-            taken.extend(f.edits.iter().map(|e| (e.start, e.end)));
             applied.push(Applied {
                 code: d.code,
                 title: f.title.clone(),
@@ -146,6 +400,7 @@ pub fn fix_text(
                 line: d.line,
             });
         }
+        let after = scan_file(file, &next, opts, lang, images);
         current = next;
         scan = after;
         passes += 1;
@@ -153,19 +408,11 @@ pub fn fix_text(
     Ok(FixOutcome {
         text: current,
         applied,
+        refused,
         remaining: scan.diagnostics,
         passes,
         workloads: found,
     })
-}
-
-/// The number of documents and workloads, which fixing must not change.
-fn shape(file: &str, text: &str) -> (usize, usize) {
-    let parsed = crate::engine::parse_file(file, text);
-    let mut errors = Vec::new();
-    let mut n = 0;
-    crate::engine::for_each_workload(file, &parsed.docs, &mut errors, |_, _| n += 1);
-    (parsed.docs.len(), n)
 }
 
 /// A unified diff between two versions of a file.

@@ -2,7 +2,10 @@
 //! Indentation and style are taken from the surrounding lines, the file's
 //! line ending is kept, and nodes an alias may share are never edited.
 
+use std::cell::OnceCell;
+
 use super::Edit;
+use super::gate::{Intent, Seg, parents, path_of};
 use crate::source::tree::{Doc, NodeId, NodeKind, Value};
 
 /// A value to write.
@@ -68,6 +71,8 @@ pub struct Editor<'a, 'd> {
     eol: &'static str,
     unit: usize,
     shared: Vec<bool>,
+    /// Each node's parent, computed the first time an edit needs a path.
+    parents: OnceCell<Vec<Option<(NodeId, Seg)>>>,
 }
 
 fn plain_ok(s: &str) -> bool {
@@ -97,6 +102,7 @@ impl<'a, 'd> Editor<'a, 'd> {
             eol,
             unit: 2,
             shared,
+            parents: OnceCell::new(),
         };
         e.unit = e.detect_unit();
         e
@@ -287,11 +293,48 @@ impl<'a, 'd> Editor<'a, 'd> {
         !self.text[ls..at].contains('\t')
     }
 
+    // ---- intents ----
+
+    fn path(&self, node: NodeId) -> Vec<Seg> {
+        path_of(self.parents.get_or_init(|| parents(self.doc)), node)
+    }
+
+    /// Tags edits with what they mean to change: the subtree at `node`
+    /// (and `key` under it), or new items at the end of the list `node`.
+    fn intend(
+        &self,
+        mut edits: Vec<Edit>,
+        node: NodeId,
+        key: Option<&str>,
+        append: bool,
+    ) -> Vec<Edit> {
+        let mut path = self.path(node);
+        if let Some(k) = key {
+            path.push(Seg::Key(k.to_string()));
+        }
+        let intent = Intent {
+            doc: self.doc.pos.start,
+            path,
+            append,
+        };
+        for e in &mut edits {
+            if e.intent.is_none() {
+                e.intent = Some(intent.clone());
+            }
+        }
+        edits
+    }
+
     // ---- edits ----
 
     /// Sets `key` to `v` in mapping `map`: replaces a scalar value, fills a
     /// null one, merges into a mapping, or inserts the key.
     pub fn set(&self, map: NodeId, key: &str, v: &V) -> Result<Vec<Edit>, NoFix> {
+        self.set_raw(map, key, v)
+            .map(|edits| self.intend(edits, map, Some(key), false))
+    }
+
+    fn set_raw(&self, map: NodeId, key: &str, v: &V) -> Result<Vec<Edit>, NoFix> {
         if self.is_shared(map) {
             return Err(NoFix("the mapping is shared through a YAML anchor"));
         }
@@ -437,6 +480,11 @@ impl<'a, 'd> Editor<'a, 'd> {
 
     /// Replaces a scalar's text.
     pub fn replace_scalar(&self, node: NodeId, v: &V) -> Result<Edit, NoFix> {
+        let e = self.replace_scalar_raw(node, v)?;
+        Ok(self.intend(vec![e], node, None, false).remove(0))
+    }
+
+    fn replace_scalar_raw(&self, node: NodeId, v: &V) -> Result<Edit, NoFix> {
         if self.is_shared(node) {
             return Err(NoFix("the value is shared through a YAML anchor"));
         }
@@ -451,6 +499,11 @@ impl<'a, 'd> Editor<'a, 'd> {
 
     /// Appends an item to a sequence, keeping its style.
     pub fn append(&self, seq: NodeId, v: &V) -> Result<Edit, NoFix> {
+        let e = self.append_raw(seq, v)?;
+        Ok(self.intend(vec![e], seq, None, true).remove(0))
+    }
+
+    fn append_raw(&self, seq: NodeId, v: &V) -> Result<Edit, NoFix> {
         if self.is_shared(seq) {
             return Err(NoFix("the list is shared through a YAML anchor"));
         }
@@ -498,6 +551,11 @@ impl<'a, 'd> Editor<'a, 'd> {
 
     /// Removes item `index` from a sequence.
     pub fn remove_item(&self, seq: NodeId, index: usize) -> Result<Edit, NoFix> {
+        let e = self.remove_item_raw(seq, index)?;
+        Ok(self.intend(vec![e], seq, None, false).remove(0))
+    }
+
+    fn remove_item_raw(&self, seq: NodeId, index: usize) -> Result<Edit, NoFix> {
         if self.is_shared(seq) {
             return Err(NoFix("the list is shared through a YAML anchor"));
         }
@@ -540,6 +598,11 @@ impl<'a, 'd> Editor<'a, 'd> {
 
     /// Removes `key` (and its value) from a block or flow mapping.
     pub fn remove(&self, map: NodeId, key: &str) -> Result<Edit, NoFix> {
+        let e = self.remove_raw(map, key)?;
+        Ok(self.intend(vec![e], map, Some(key), false).remove(0))
+    }
+
+    fn remove_raw(&self, map: NodeId, key: &str) -> Result<Edit, NoFix> {
         if self.is_shared(map) {
             return Err(NoFix("the mapping is shared through a YAML anchor"));
         }

@@ -2,6 +2,7 @@
 //! re-serialised, so comments, key order, quoting and layout survive.
 
 pub mod editor;
+pub mod gate;
 
 use serde::Serialize;
 
@@ -33,15 +34,15 @@ pub struct Edit {
     pub start: u32,
     pub end: u32,
     pub text: String,
+    /// What the edit means to change in the document, which the gate
+    /// holds it to.
+    #[serde(skip)]
+    pub intent: Option<gate::Intent>,
 }
 
 impl Edit {
     pub fn insert(at: u32, text: impl Into<String>) -> Edit {
-        Edit {
-            start: at,
-            end: at,
-            text: text.into(),
-        }
+        Edit::replace(at, at, text)
     }
 
     pub fn replace(start: u32, end: u32, text: impl Into<String>) -> Edit {
@@ -49,6 +50,7 @@ impl Edit {
             start,
             end,
             text: text.into(),
+            intent: None,
         }
     }
 }
@@ -63,16 +65,20 @@ pub struct Fix {
 
 /// Applies the fixes allowed at `threshold`, skipping any fix that
 /// overlaps (or touches) one already taken; returns the new text and the
-/// number of fixes applied.
-pub fn apply(text: &str, fixes: &[&Fix], threshold: Applicability) -> (String, usize) {
+/// positions in `fixes` of the fixes applied.
+pub fn apply(text: &str, fixes: &[&Fix], threshold: Applicability) -> (String, Vec<usize>) {
     let mut chosen: Vec<&Fix> = Vec::new();
+    let mut chosen_at: Vec<usize> = Vec::new();
     let mut taken: Vec<(u32, u32)> = Vec::new();
-    let mut order: Vec<&&Fix> = fixes
+    let mut order: Vec<(usize, &&Fix)> = fixes
         .iter()
-        .filter(|f| f.applicability >= threshold && f.applicability > Applicability::DisplayOnly)
+        .enumerate()
+        .filter(|(_, f)| {
+            f.applicability >= threshold && f.applicability > Applicability::DisplayOnly
+        })
         .collect();
-    order.sort_by_key(|f| f.edits.first().map_or(0, |e| e.start));
-    'fixes: for f in order {
+    order.sort_by_key(|(_, f)| f.edits.first().map_or(0, |e| e.start));
+    'fixes: for (i, f) in order {
         for e in &f.edits {
             if taken.iter().any(|&(s, t)| e.start <= t && s <= e.end) {
                 continue 'fixes;
@@ -80,6 +86,7 @@ pub fn apply(text: &str, fixes: &[&Fix], threshold: Applicability) -> (String, u
         }
         taken.extend(f.edits.iter().map(|e| (e.start, e.end)));
         chosen.push(f);
+        chosen_at.push(i);
     }
     let mut edits: Vec<&Edit> = chosen.iter().flat_map(|f| &f.edits).collect();
     // Two insertions at one offset (a key that ends a nested mapping and a
@@ -98,7 +105,7 @@ pub fn apply(text: &str, fixes: &[&Fix], threshold: Applicability) -> (String, u
         last = t;
     }
     out.push_str(&text[last..]);
-    (out, chosen.len())
+    (out, chosen_at)
 }
 
 /// The indentation of the first line an insertion starts (`\n    key: …`
@@ -134,15 +141,15 @@ mod tests {
         let d = fix(Applicability::DisplayOnly, vec![Edit::replace(5, 6, "F")]);
         assert_eq!(
             apply(t, &[&a, &b, &c, &d], Applicability::Safe),
-            ("Abcdef".into(), 1)
+            ("Abcdef".into(), vec![0])
         );
         assert_eq!(
             apply(t, &[&a, &b, &d], Applicability::Unsafe),
-            ("Abc-def".into(), 2)
+            ("Abc-def".into(), vec![0, 1])
         );
         assert_eq!(
             apply(t, &[&c, &b], Applicability::Unsafe),
-            ("axdef".into(), 1)
+            ("axdef".into(), vec![0])
         );
     }
 
