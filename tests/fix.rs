@@ -457,7 +457,7 @@ fn corpus_fixed_to_restricted_keeps_everything_and_passes() {
                 passing += 1;
                 continue;
             }
-            let needs_human = human_violations(v, &w.results[1].1).len() == v.len();
+            let needs_human = human_violations(v, &w.results[1].1, false).len() == v.len();
             assert!(
                 needs_human,
                 "{name}: {} still fails restricted: {}",

@@ -1,6 +1,8 @@
 //! The fixer, with every rule and unsafe fixes: what it returns must parse,
-//! keep every comment line, and be a fixed point (fixing it again changes
-//! nothing).
+//! keep every comment line and the line-ending style, be a fixed point
+//! (fixing it again changes nothing), and the gate must never have had to
+//! refuse a fix for breaking the file or changing what it did not mean to
+//! (those refusals are editor bugs).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use podsec::fix::Applicability;
@@ -23,6 +25,9 @@ fuzz_target!(|data: &[u8]| {
     else {
         return;
     };
+    for r in &out.refused {
+        assert!(!r.reason.contains("a bug"), "{} {}: {}\n{text}", r.code, r.object, r.reason);
+    }
     if out.applied.is_empty() {
         assert_eq!(out.text, text);
         return;
@@ -34,6 +39,12 @@ fuzz_target!(|data: &[u8]| {
         if t.starts_with('#') {
             assert!(out.text.contains(t), "comment lost: {t:?}\n{}", out.text);
         }
+    }
+    if text.contains("\r\n") && !text.replace("\r\n", "").contains('\n') {
+        assert!(
+            !out.text.replace("\r\n", "").contains('\n'),
+            "a CRLF file got a bare LF line ending"
+        );
     }
     let second =
         podsec::engine::fix::fix_text("f.yaml", &out.text, &opts, Applicability::Unsafe, &index, lang)

@@ -258,7 +258,7 @@ fn report_level(name: &str, outcome: &FixOutcome, level: Level, version: Version
             pss::aggregate(&v)
         );
         let baseline = pss::evaluate(pod, Level::Baseline, version);
-        let human: Vec<&str> = human_violations(&v, &baseline)
+        let human: Vec<&str> = human_violations(&v, &baseline, pod.spec.is_windows())
             .iter()
             .map(|x| x.reason.as_str())
             .collect();

@@ -29,12 +29,14 @@ pub const HUMAN_CHECKS: &[&str] = &[
 /// The violations of `restricted` (or any level) that podsec leaves to a
 /// person, given the workload's `baseline` violations: the checks in
 /// `HUMAN_CHECKS`, capabilities beyond the baseline set, privilege
-/// escalation of a privileged container (the API server refuses
-/// `allowPrivilegeEscalation: false` next to `privileged: true`), and
-/// runAsNonRoot where a container runs as UID 0 on purpose.
+/// escalation, capabilities and runAsNonRoot of a privileged container
+/// (the API server refuses `allowPrivilegeEscalation: false` next to
+/// `privileged: true`), runAsNonRoot where a container runs as UID 0 on
+/// purpose, and runAsNonRoot of a Windows pod (`windows`).
 pub fn human_violations<'v>(
     violations: &'v [crate::pss::Violation],
     baseline: &[crate::pss::Violation],
+    windows: bool,
 ) -> Vec<&'v crate::pss::Violation> {
     let fails = |check: &str| {
         violations.iter().any(|x| x.check == check) || baseline.iter().any(|x| x.check == check)
@@ -43,9 +45,11 @@ pub fn human_violations<'v>(
         .iter()
         .filter(|x| {
             HUMAN_CHECKS.contains(&x.check)
-                || (x.check == "capabilities_restricted" && fails("capabilities_baseline"))
+                || (x.check == "capabilities_restricted"
+                    && (fails("capabilities_baseline") || fails("privileged")))
                 || (x.check == "allowPrivilegeEscalation" && fails("privileged"))
-                || (x.check == "runAsNonRoot" && fails("runAsUser"))
+                || (x.check == "runAsNonRoot"
+                    && (fails("runAsUser") || fails("privileged") || windows))
         })
         .collect()
 }
@@ -249,76 +253,44 @@ fn attempt<'d>(
     let after = Snapshot::new(file, &next, opts, images);
     let broken =
         !after.parsed.errors.is_empty() || after.parsed.docs.len() != before.parsed.docs.len();
-    let mut bad_docs: Vec<usize> = Vec::new();
-    if broken {
-        // Which documents' fixes break the file: try each on its own.
-        let mut docs: Vec<usize> = chosen.iter().map(|d| doc_of(d)).collect();
-        docs.dedup();
-        for i in docs {
-            let own: Vec<&Diagnostic> = chosen.iter().copied().filter(|d| doc_of(d) == i).collect();
-            let list: Vec<&Fix> = own.iter().filter_map(|d| d.autofix.as_ref()).collect();
-            let (alone, _) = apply(current, &list, threshold);
-            let p = crate::engine::parse_file(file, &alone);
-            if !p.errors.is_empty() || p.docs.len() != before.parsed.docs.len() {
-                bad_docs.push(i);
-            }
-        }
-        if bad_docs.is_empty() {
-            // Only together do they break it: refuse them all, to be safe.
-            return Err(chosen
-                .iter()
-                .map(|d| {
-                    (
-                        *d,
-                        "the fixes together would break the file's YAML (a bug; please report it)"
-                            .to_string(),
-                    )
-                })
-                .collect());
-        }
-        return Err(chosen
-            .iter()
-            .filter(|d| bad_docs.contains(&doc_of(d)))
-            .map(|d| {
-                (
-                    *d,
-                    "the fix would break the file's YAML (a bug; please report it)".to_string(),
-                )
+    let docs: Vec<usize> = if broken {
+        let mut d: Vec<usize> = chosen.iter().map(|d| doc_of(d)).collect();
+        d.sort_unstable();
+        d.dedup();
+        d
+    } else {
+        (0..before.parsed.docs.len())
+            .filter(|&i| chosen.iter().any(|d| doc_of(d) == i))
+            .filter(|&i| {
+                let own: Vec<&Diagnostic> =
+                    chosen.iter().copied().filter(|d| doc_of(d) == i).collect();
+                refusal(before, &after, i, &own).is_some()
             })
-            .collect());
-    }
+            .collect()
+    };
+    // In each failing document, keep fixes one by one while the result
+    // still passes; refuse the ones that make it fail.
     let mut refused = Vec::new();
-    for i in 0..before.parsed.docs.len() {
-        let own: Vec<&Diagnostic> = chosen.iter().copied().filter(|d| doc_of(d) == i).collect();
-        if own.is_empty() {
-            continue;
-        }
-        if refusal(before, &after, i, &own).is_none() {
-            continue;
-        }
-        // Find the fixes that fail on their own; if none does alone, the
-        // combination fails and all of them are refused.
-        let mut culprits = Vec::new();
-        for d in &own {
-            let Some(f) = &d.autofix else { continue };
-            let (alone, _) = apply(current, &[f], threshold);
-            let snap = Snapshot::new(file, &alone, opts, images);
-            let why = if snap.parsed.docs.len() == before.parsed.docs.len()
-                && snap.parsed.errors.is_empty()
+    for i in docs {
+        let mut kept: Vec<&Diagnostic> = Vec::new();
+        for d in chosen.iter().copied().filter(|d| doc_of(d) == i) {
+            let mut trial = kept.clone();
+            trial.push(d);
+            let list: Vec<&Fix> = trial.iter().filter_map(|x| x.autofix.as_ref()).collect();
+            let (text, _) = apply(current, &list, threshold);
+            let snap = Snapshot::new(file, &text, opts, images);
+            let why = if snap.parsed.errors.is_empty()
+                && snap.parsed.docs.len() == before.parsed.docs.len()
             {
-                refusal(before, &snap, i, &[*d])
+                refusal(before, &snap, i, &trial)
             } else {
                 Some("the fix would break the file's YAML (a bug; please report it)".into())
             };
-            if let Some(why) = why {
-                culprits.push((*d, why));
+            match why {
+                Some(why) => refused.push((d, why)),
+                None => kept.push(d),
             }
         }
-        if culprits.is_empty() {
-            let why = refusal(before, &after, i, &own).unwrap_or_default();
-            culprits = own.iter().map(|d| (*d, why.clone())).collect();
-        }
-        refused.extend(culprits);
     }
     if refused.is_empty() {
         Ok((next, chosen))

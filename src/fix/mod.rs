@@ -92,7 +92,9 @@ pub fn apply(text: &str, fixes: &[&Fix], threshold: Applicability) -> (String, V
     // Two insertions at one offset (a key that ends a nested mapping and a
     // key of the mapping around it, both at the end of the same line): the
     // more deeply indented one goes first, or it would land under the other.
-    edits.sort_by_key(|e| (e.start, e.end, std::cmp::Reverse(inserted_indent(&e.text))));
+    // A list item (`- `) at the indentation of a key belongs to the key
+    // before it (an indentless sequence), so it counts as deeper.
+    edits.sort_by_key(|e| (e.start, e.end, std::cmp::Reverse(inserted_depth(&e.text))));
     let mut out = String::with_capacity(text.len() + 256);
     let mut last = 0usize;
     for e in edits {
@@ -108,16 +110,21 @@ pub fn apply(text: &str, fixes: &[&Fix], threshold: Applicability) -> (String, V
     (out, chosen_at)
 }
 
-/// The indentation of the first line an insertion starts (`\n    key: …`
-/// is 4; text that does not start a line is 0).
-fn inserted_indent(text: &str) -> usize {
+/// How deep the first line an insertion starts is: its indentation, and
+/// whether it is a list item (`\n    key: …` is (4, false); text that does
+/// not start a line is (0, false)).
+fn inserted_depth(text: &str) -> (usize, bool) {
     let Some(rest) = text
         .strip_prefix("\r\n")
         .or_else(|| text.strip_prefix('\n'))
     else {
-        return 0;
+        return (0, false);
     };
-    rest.len() - rest.trim_start_matches(' ').len()
+    let body = rest.trim_start_matches(' ');
+    (
+        rest.len() - body.len(),
+        body.starts_with("- ") || body == "-",
+    )
 }
 
 #[cfg(test)]
@@ -150,6 +157,23 @@ mod tests {
         assert_eq!(
             apply(t, &[&c, &b], Applicability::Unsafe),
             ("axdef".into(), vec![0])
+        );
+    }
+
+    #[test]
+    fn a_list_item_goes_before_a_key_at_its_indentation() {
+        let t = "spec:\n  volumes:\n  - name: a\n";
+        let at = t.len() as u32 - 1;
+        let f = fix(
+            Applicability::Safe,
+            vec![
+                Edit::insert(at, "\n  securityContext: {}"),
+                Edit::insert(at, "\n  - name: b"),
+            ],
+        );
+        assert_eq!(
+            apply(t, &[&f], Applicability::Safe).0,
+            "spec:\n  volumes:\n  - name: a\n  - name: b\n  securityContext: {}\n"
         );
     }
 

@@ -188,6 +188,60 @@ impl<'a, 'd> Ctx<'a, 'd> {
         }
     }
 
+    /// Why podsec leaves `change` to a person for container `c` (or, with
+    /// `None`, for the pod as a whole), if it does. The same decisions hold
+    /// for a rule's fix and for `fix --level`.
+    pub fn human_decision(
+        &self,
+        c: Option<(&Container<'_>, &EffectiveSecurityContext<'_, '_>)>,
+        change: Change,
+    ) -> Option<&'static str> {
+        if self.pod.spec.is_windows() {
+            return Some(
+                "a Windows pod: podsec writes no Linux-only field, and runAsNonRoot through windowsOptions.runAsUserName is not guessed",
+            );
+        }
+        let (c, eff) = c?;
+        if change != Change::Seccomp && eff.privileged.value.is_some_and(|v| v.v) {
+            return Some("the container is privileged; removing privileged is a human decision");
+        }
+        let sys_admin = eff.capabilities.value.is_some_and(|k| {
+            k.add
+                .iter()
+                .any(|a| a.v == "SYS_ADMIN" || a.v == "CAP_SYS_ADMIN")
+        });
+        if change == Change::Escalation && sys_admin {
+            return Some(
+                "the container adds SYS_ADMIN, which always allows privilege escalation; removing it is a human decision",
+            );
+        }
+        if matches!(change, Change::User | Change::ReadOnlyRoot)
+            && c.security_context
+                .as_ref()
+                .and_then(|s| s.run_as_user)
+                .is_some_and(|u| u.v == 0)
+        {
+            return Some(
+                "the container sets runAsUser: 0 on purpose; choosing another user is a human decision",
+            );
+        }
+        None
+    }
+
+    /// `edits()`, unless `change` is a person's to make (see
+    /// `human_decision`).
+    pub fn unless_human(
+        &self,
+        c: Option<(&Container<'_>, &EffectiveSecurityContext<'_, '_>)>,
+        change: Change,
+        edits: impl FnOnce() -> Result<Vec<Edit>, NoFix>,
+    ) -> Result<Vec<Edit>, NoFix> {
+        match self.human_decision(c, change) {
+            Some(why) => Err(NoFix(why)),
+            None => edits(),
+        }
+    }
+
     /// Whether the target version runs a check (its first revision).
     pub fn check_runs(&self, id: &str) -> bool {
         pss::CHECKS
@@ -195,6 +249,18 @@ impl<'a, 'd> Ctx<'a, 'd> {
             .find(|c| c.id == id)
             .is_some_and(|c| c.revisions[0].min_minor <= self.minor)
     }
+}
+
+/// What a fix changes, for `Ctx::human_decision`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// allowPrivilegeEscalation.
+    Escalation,
+    /// runAsNonRoot, runAsUser, runAsGroup.
+    User,
+    ReadOnlyRoot,
+    Capabilities,
+    Seccomp,
 }
 
 /// One weakness found by a rule, before rendering.

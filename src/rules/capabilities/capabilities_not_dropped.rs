@@ -3,7 +3,7 @@ use crate::fix::{Applicability, Edit};
 use crate::model::effective::Origin;
 use crate::pss::Level;
 use crate::rules::FixDoc;
-use crate::rules::{Category, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
+use crate::rules::{Category, Change, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
 use crate::source::NodeKind;
 
 pub static RULE: Rule = Rule {
@@ -129,13 +129,21 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
                 out.report(&RULE, node)
                     .container(c)
                     .value(format!("[{}]", drop.join(", ")), Origin::Container)
-                    .fix(Applicability::Unsafe, title, drop_all(ctx, c));
+                    .fix(
+                        Applicability::Unsafe,
+                        title,
+                        ctx.unless_human(Some((c, eff)), Change::Capabilities, || drop_all(ctx, c)),
+                    );
             }
             None => {
                 out.report(&RULE, ctx.container_anchor(c))
                     .container(c)
                     .unset()
-                    .fix(Applicability::Unsafe, title, drop_all(ctx, c));
+                    .fix(
+                        Applicability::Unsafe,
+                        title,
+                        ctx.unless_human(Some((c, eff)), Change::Capabilities, || drop_all(ctx, c)),
+                    );
             }
         }
     }

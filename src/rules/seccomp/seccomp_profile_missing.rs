@@ -2,7 +2,7 @@ use crate::fix::Applicability;
 use crate::fix::editor::V;
 use crate::pss::Level;
 use crate::rules::FixDoc;
-use crate::rules::{Category, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
+use crate::rules::{Category, Change, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
     code: "PS121",
@@ -69,10 +69,12 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
                 .fix(
                     Applicability::Unsafe,
                     "set seccompProfile.type: RuntimeDefault on the pod",
-                    ctx.set_pod(vec![(
-                        "seccompProfile".into(),
-                        V::map(&[("type", V::str("RuntimeDefault"))]),
-                    )]),
+                    ctx.unless_human(None, Change::Seccomp, || {
+                        ctx.set_pod(vec![(
+                            "seccompProfile".into(),
+                            V::map(&[("type", V::str("RuntimeDefault"))]),
+                        )])
+                    }),
                 );
         }
     }

@@ -2,7 +2,7 @@ use crate::fix::Applicability;
 use crate::fix::editor::V;
 use crate::pss::Level;
 use crate::rules::FixDoc;
-use crate::rules::{Category, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
+use crate::rules::{Category, Change, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
     code: "PS102",
@@ -59,7 +59,9 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
                     .fix(
                         Applicability::Unsafe,
                         "set allowPrivilegeEscalation: false",
-                        ctx.replace(v.node, V::Bool(false)),
+                        ctx.unless_human(Some((c, eff)), Change::Escalation, || {
+                            ctx.replace(v.node, V::Bool(false))
+                        }),
                     );
             }
             None => {
@@ -69,7 +71,9 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
                     .fix(
                         Applicability::Unsafe,
                         "set allowPrivilegeEscalation: false",
-                        ctx.set_container(c, "allowPrivilegeEscalation", V::Bool(false)),
+                        ctx.unless_human(Some((c, eff)), Change::Escalation, || {
+                            ctx.set_container(c, "allowPrivilegeEscalation", V::Bool(false))
+                        }),
                     );
             }
         }

@@ -1,9 +1,11 @@
-use crate::fix::Applicability;
-use crate::fix::editor::V;
-use crate::model::effective::Origin;
+use crate::fix::editor::{NoFix, V};
+use crate::fix::{Applicability, Edit};
+use crate::model::Container;
+use crate::model::effective::{EffectiveSecurityContext, Origin};
 use crate::pss::Level;
 use crate::rules::FixDoc;
-use crate::rules::{Category, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
+use crate::rules::capabilities::capabilities_not_dropped::binds_low_port;
+use crate::rules::{Category, Change, Check, Ctx, PssTag, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
     code: "PS103",
@@ -46,70 +48,129 @@ pub static RULE: Rule = Rule {
     }),
 };
 
-/// The pod-level fix: runAsNonRoot, plus a UID when some container's user
-/// is decided by an image that runs as root (or is unknown).
-fn pod_fix(ctx: &Ctx<'_, '_>) -> (Applicability, String, Vec<(String, V)>) {
+/// Volume sources whose files keep their ownership across restarts, so a
+/// new UID needs `fsGroup` to write them.
+const PERSISTENT: &[&str] = &[
+    "persistentVolumeClaim",
+    "ephemeral",
+    "csi",
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "azureDisk",
+    "cinder",
+    "iscsi",
+    "rbd",
+    "fc",
+    "vsphereVolume",
+    "portworxVolume",
+];
+
+/// The user a container's fix gives it: `None` when its user is already
+/// non-root (a non-root runAsUser, or an image with a numeric non-root
+/// USER); otherwise the image's own non-root user from the Dockerfile or
+/// the table (uid, gid), or `Some(None)` when nothing is known.
+#[allow(clippy::option_option)]
+fn needed_user(
+    ctx: &Ctx<'_, '_>,
+    c: &Container<'_>,
+    eff: &EffectiveSecurityContext<'_, '_>,
+) -> Option<Option<(u32, u32)>> {
+    if eff
+        .run_as_user
+        .value
+        .is_some_and(|u| crate::model::non_root_id(u.v))
+    {
+        return None;
+    }
+    let table = || {
+        c.image
+            .and_then(|im| ctx.base_image(im.v))
+            .and_then(|b| b.suggested_user().map(|u| (u.uid, u.gid)))
+    };
+    match c.image.and_then(|i| ctx.images.lookup(i.v)) {
+        Some(i) if i.runs_as_root == Some(false) && !i.by_name => None,
+        Some(i) => Some(
+            i.numeric_uid
+                .filter(|u| *u != 0)
+                .map(|u| (u, u))
+                .or_else(table),
+        ),
+        None => Some(table()),
+    }
+}
+
+/// What the fix writes for a set of containers: securityContext entries,
+/// the pod-level entries it needs too (fsGroup, the port sysctl), the
+/// title, and the containers that get the image's writable paths.
+struct UserFix<'c, 'd> {
+    applicability: Applicability,
+    title: String,
+    entries: Vec<(String, V)>,
+    pod_entries: Vec<(String, V)>,
+    writable: Vec<&'c Container<'d>>,
+}
+
+fn user_fix<'c, 'd>(
+    ctx: &'c Ctx<'_, 'd>,
+    containers: &[(&'c Container<'d>, &'c EffectiveSecurityContext<'c, 'd>)],
+    existing: Option<&crate::model::SecurityContext<'_>>,
+) -> UserFix<'c, 'd> {
     let mut entries = vec![("runAsNonRoot".to_string(), V::Bool(true))];
-    let mut uids: Vec<Option<u32>> = Vec::new();
-    let mut needs_uid = false;
-    for (c, eff) in ctx.containers() {
-        if eff.run_as_non_root.value.is_some() {
-            continue;
-        }
-        if eff
-            .run_as_user
-            .value
-            .is_some_and(|u| crate::model::non_root_id(u.v))
-        {
-            continue;
-        }
-        let info = c.image.and_then(|i| ctx.images.lookup(i.v));
-        match info {
-            Some(i) if i.runs_as_root == Some(false) && !i.by_name => continue,
-            Some(i) => uids.push(i.numeric_uid.filter(|u| *u != 0).or_else(|| {
-                c.image
-                    .and_then(|im| ctx.base_image(im.v))
-                    .and_then(|b| b.suggested_user().map(|u| u.uid))
-            })),
-            None => uids.push(
-                c.image
-                    .and_then(|im| ctx.base_image(im.v))
-                    .and_then(|b| b.suggested_user().map(|u| u.uid)),
-            ),
-        }
-        needs_uid = true;
-    }
-    if !needs_uid {
-        return (
-            Applicability::Safe,
-            "set runAsNonRoot: true (every container already runs as a non-root UID)".into(),
+    let mut pod_entries = Vec::new();
+    let needs: Vec<(&Container<'_>, Option<(u32, u32)>)> = containers
+        .iter()
+        .filter(|(_, e)| e.run_as_non_root.value.is_none())
+        .filter_map(|(c, e)| needed_user(ctx, c, e).map(|u| (*c, u)))
+        .collect();
+    if needs.is_empty() {
+        return UserFix {
+            applicability: Applicability::Safe,
+            title: "set runAsNonRoot: true (every container already runs as a non-root UID)".into(),
             entries,
-        );
+            pod_entries,
+            writable: Vec::new(),
+        };
     }
-    let first = uids.first().copied().flatten();
-    let (uid, why) = match first {
-        Some(u) if uids.iter().all(|x| *x == Some(u)) => (u, "the image's own non-root user"),
+    let first = needs[0].1;
+    let ((uid, gid), why) = match first {
+        Some(u) if needs.iter().all(|(_, x)| *x == Some(u)) => (u, "the image's own non-root user"),
         _ => (
-            10001,
+            (10001, 10001),
             "no image user known: 10001 is outside the host's user range",
         ),
     };
-    let pod = ctx.pod.spec.security_context.as_ref();
-    if pod.and_then(|s| s.run_as_user).is_none() {
+    if existing.and_then(|s| s.run_as_user).is_none() {
         entries.push(("runAsUser".into(), V::Int(uid as i64)));
     }
-    if pod.and_then(|s| s.run_as_group).is_none() {
-        entries.push(("runAsGroup".into(), V::Int(uid as i64)));
+    if existing.and_then(|s| s.run_as_group).is_none() {
+        entries.push(("runAsGroup".into(), V::Int(gid as i64)));
+    }
+    let pod = ctx.pod.spec.security_context.as_ref();
+    // A new UID cannot write a persistent volume's files unless the pod's
+    // fsGroup gives it their group.
+    let persistent = needs.iter().any(|(c, _)| {
+        c.volume_mounts.iter().any(|m| {
+            ctx.pod.spec.volumes.iter().any(|v| {
+                m.name.is_some_and(|n| n.v == v.name)
+                    && v.sources.iter().any(|(s, _)| PERSISTENT.contains(s))
+            })
+        })
+    });
+    let mut title = format!("set runAsNonRoot: true and runAsUser/runAsGroup: {uid} ({why})");
+    if persistent && pod.and_then(|s| s.fs_group).is_none() {
+        pod_entries.push(("fsGroup".into(), V::Int(gid as i64)));
+        pod_entries.push(("fsGroupChangePolicy".into(), V::str("OnRootMismatch")));
+        title.push_str(&format!(
+            ", and fsGroup: {gid} so it can write its persistent volumes"
+        ));
     }
     // A non-root process gets no ambient capabilities in Kubernetes, so
     // NET_BIND_SERVICE alone does not let it bind a port below 1024; the
     // pod-scoped (and baseline-allowed) sysctl does.
-    let low_port = ctx
-        .containers()
-        .any(|(c, _)| crate::rules::capabilities_binds_low_port(ctx, c));
+    let low_port = needs.iter().any(|(c, _)| binds_low_port(ctx, c));
     let has_sysctls = pod.is_some_and(|s| !s.sysctls.is_empty());
     if low_port && !has_sysctls {
-        entries.push((
+        pod_entries.push((
             "sysctls".into(),
             V::List(vec![V::map(&[
                 ("name", V::str("net.ipv4.ip_unprivileged_port_start")),
@@ -117,11 +178,54 @@ fn pod_fix(ctx: &Ctx<'_, '_>) -> (Applicability, String, Vec<(String, V)>) {
             ])]),
         ));
     }
-    (
-        Applicability::Unsafe,
-        format!("set runAsNonRoot: true and runAsUser/runAsGroup: {uid} ({why})"),
+    // The image's own user needs the directories the table lists (nginx's
+    // cache and pid paths belong to root in the image).
+    let writable: Vec<&Container<'_>> = needs
+        .iter()
+        .filter(|(_, u)| u.is_some())
+        .map(|(c, _)| *c)
+        .filter(|c| super::image_writable_paths(ctx, c).is_some_and(|p| !p.is_empty()))
+        .collect();
+    UserFix {
+        applicability: Applicability::Unsafe,
+        title,
         entries,
-    )
+        pod_entries,
+        writable,
+    }
+}
+
+/// The edits of a user fix: at the pod (`container: None`) or on one
+/// container, plus the pod-level entries and the writable directories.
+fn user_edits(
+    ctx: &Ctx<'_, '_>,
+    fix: &UserFix<'_, '_>,
+    container: Option<&Container<'_>>,
+) -> Result<Vec<Edit>, NoFix> {
+    let mut edits = match container {
+        None => {
+            let mut all = fix.entries.clone();
+            all.extend(fix.pod_entries.iter().cloned());
+            ctx.set_pod(all)?
+        }
+        Some(c) => {
+            if !matches!(ctx.doc.kind(c.node), crate::source::tree::NodeKind::Map(_)) {
+                return Err(NoFix("the container is not a mapping"));
+            }
+            let mut e = ctx
+                .edit
+                .set(c.node, "securityContext", &V::Map(fix.entries.clone()))?;
+            if !fix.pod_entries.is_empty() {
+                e.extend(ctx.set_pod(fix.pod_entries.clone())?);
+            }
+            e
+        }
+    };
+    for c in &fix.writable {
+        let paths = super::image_writable_paths(ctx, c).unwrap_or_default();
+        edits.extend(super::emptydirs(ctx, c, &paths)?);
+    }
+    Ok(edits)
 }
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
@@ -154,7 +258,9 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
                     .fix(
                         safe,
                         "set runAsNonRoot: true",
-                        ctx.replace(v.node, V::Bool(true)),
+                        ctx.unless_human(Some((c, eff)), Change::User, || {
+                            ctx.replace(v.node, V::Bool(true))
+                        }),
                     );
             }
             Some(v) => {
@@ -163,26 +269,61 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
                     .value(false, eff.run_as_non_root.origin);
             }
             None => {
-                let (app, title, entries) = pod_fix(ctx);
-                out.report(&RULE, ctx.container_anchor(c))
+                let f = out
+                    .report(&RULE, ctx.container_anchor(c))
                     .on_container(c)
-                    .unset()
-                    .fix(app, title, ctx.set_pod(entries));
+                    .unset();
+                if let Some(why) = ctx.human_decision(Some((c, eff)), Change::User) {
+                    f.fix(
+                        Applicability::Unsafe,
+                        "set runAsNonRoot: true",
+                        Err(NoFix(why)),
+                    );
+                    continue;
+                }
+                // At the pod when every container without its own setting
+                // can take it; otherwise on this container only.
+                let all: Vec<_> = ctx.containers().collect();
+                let every = all
+                    .iter()
+                    .filter(|(_, e)| e.run_as_non_root.value.is_none())
+                    .all(|(c2, e2)| ctx.human_decision(Some((c2, e2)), Change::User).is_none());
+                if every {
+                    let fix = user_fix(ctx, &all, ctx.pod.spec.security_context.as_ref());
+                    f.fix(fix.applicability, &fix.title, user_edits(ctx, &fix, None));
+                } else {
+                    let fix = user_fix(ctx, &[(c, eff)], c.security_context.as_ref());
+                    f.fix(
+                        fix.applicability,
+                        format!(
+                            "{} on this container (others run as root on purpose)",
+                            fix.title
+                        ),
+                        user_edits(ctx, &fix, Some(c)),
+                    );
+                }
             }
         }
     }
     // An explicit pod-level false fails even when every container overrides it.
     if let Some(v) = pod_false {
-        let (app, title, _) = pod_fix(ctx);
+        let all: Vec<_> = ctx.containers().collect();
+        let fix = user_fix(ctx, &all, ctx.pod.spec.security_context.as_ref());
         let f = out.report(&RULE, v.node).on_pod().value(false, Origin::Pod);
+        let human = all
+            .iter()
+            .find_map(|(c, e)| ctx.human_decision(Some((c, e)), Change::User));
         f.fix(
-            app,
-            title.replacen(
+            fix.applicability,
+            fix.title.replacen(
                 "set runAsNonRoot: true",
                 "set the pod's runAsNonRoot: true",
                 1,
             ),
-            ctx.replace(v.node, V::Bool(true)),
+            match human {
+                Some(why) => Err(NoFix(why)),
+                None => ctx.replace(v.node, V::Bool(true)),
+            },
         );
     }
 }

@@ -1,8 +1,7 @@
 use crate::fix::editor::{NoFix, V};
 use crate::fix::{Applicability, Edit};
 use crate::rules::FixDoc;
-use crate::rules::{Category, Check, Ctx, Rule, Severity, Sink, Text};
-use crate::source::NodeKind;
+use crate::rules::{Category, Change, Check, Ctx, Rule, Severity, Sink, Text};
 
 pub static RULE: Rule = Rule {
     code: "PS111",
@@ -38,22 +37,6 @@ pub static RULE: Rule = Rule {
     }),
 };
 
-/// `some/path` → a volume-name fragment (`some-path`).
-fn slug(path: &str) -> String {
-    let s: String = path
-        .trim_matches('/')
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    if s.is_empty() { "root".into() } else { s }
-}
-
 /// Edits: readOnlyRootFilesystem, an emptyDir at /tmp and at the image's
 /// known writable paths (unless already mounted).
 fn fix(
@@ -65,81 +48,67 @@ fn fix(
         Some(v) => vec![ctx.edit.replace_scalar(v.node, &V::Bool(true))?],
         None => ctx.set_container(c, "readOnlyRootFilesystem", V::Bool(true))?,
     };
-    let mut paths = vec!["/tmp".to_string()];
-    if let Some(base) = c.image.and_then(|i| ctx.base_image(i.v)) {
-        for p in &base.entry.writable_paths {
-            if !paths.contains(p) {
-                paths.push(p.clone());
-            }
-        }
-    }
-    let mounted: Vec<&str> = c
-        .volume_mounts
-        .iter()
-        .filter_map(|m| m.mount_path.map(|p| p.v))
-        .collect();
-    let taken: Vec<&str> = ctx.pod.spec.volumes.iter().map(|v| v.name).collect();
-    let mut mounts = Vec::new();
-    let mut volumes = Vec::new();
-    for p in paths.iter().filter(|p| {
-        !mounted
-            .iter()
-            .any(|m| m.trim_end_matches('/') == p.trim_end_matches('/'))
-    }) {
-        let mut name: String = format!("{}-{}", c.name, slug(p)).chars().take(63).collect();
-        while taken.contains(&name.as_str()) {
-            name = format!("{}-podsec", name.chars().take(56).collect::<String>());
-        }
-        mounts.push(V::map(&[("name", V::str(&name)), ("mountPath", V::str(p))]));
-        volumes.push(V::map(&[
-            ("name", V::str(&name)),
-            ("emptyDir", V::Map(Vec::new())),
-        ]));
-    }
-    if mounts.is_empty() {
-        return Ok(edits);
-    }
-    match ctx.raw(Some(c.node), "volumeMounts") {
-        Some(seq) if matches!(ctx.doc.kind(seq), NodeKind::Seq(_)) && !ctx.doc.is_null(seq) => {
-            for m in &mounts {
-                edits.push(ctx.edit.append(seq, m)?);
-            }
-        }
-        _ => edits.extend(ctx.edit.set(c.node, "volumeMounts", &V::List(mounts))?),
-    }
-    let spec = ctx
-        .pod
-        .spec
-        .node
-        .ok_or(NoFix("the pod template has no spec"))?;
-    match ctx.raw(Some(spec), "volumes") {
-        Some(seq) if matches!(ctx.doc.kind(seq), NodeKind::Seq(_)) => {
-            for v in &volumes {
-                edits.push(ctx.edit.append(seq, v)?);
-            }
-        }
-        _ => edits.extend(ctx.edit.set(spec, "volumes", &V::List(volumes))?),
-    }
+    edits.extend(super::emptydirs(ctx, c, &paths(ctx, c))?);
     Ok(edits)
+}
+
+/// /tmp and the paths the image table lists for the image.
+fn paths(ctx: &Ctx<'_, '_>, c: &crate::model::Container<'_>) -> Vec<String> {
+    let mut paths = vec!["/tmp".to_string()];
+    for p in super::image_writable_paths(ctx, c).unwrap_or_default() {
+        if !paths.contains(&p) {
+            paths.push(p);
+        }
+    }
+    paths
+}
+
+/// The fix's title, which says where the paths come from.
+fn title(ctx: &Ctx<'_, '_>, c: &crate::model::Container<'_>) -> String {
+    let paths = paths(ctx, c).join(", ");
+    match super::image_writable_paths(ctx, c) {
+        Some(listed) if !listed.is_empty() => format!(
+            "set readOnlyRootFilesystem: true and mount an emptyDir at {paths} (the paths podsec's image table lists)"
+        ),
+        Some(_) => format!(
+            "set readOnlyRootFilesystem: true and mount an emptyDir at {paths} (podsec's image table lists no other writable path)"
+        ),
+        None => {
+            format!(
+                "set readOnlyRootFilesystem: true and mount an emptyDir at {paths} (guessed: the image is not in podsec's table; add every path it writes to)"
+            )
+        }
+    }
 }
 
 fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
     for (c, eff) in ctx.containers() {
-        let title =
-            "set readOnlyRootFilesystem: true and mount an emptyDir at each path it writes to";
+        let title = title(ctx, c);
         match eff.read_only_root_filesystem.value {
             Some(v) if v.v => {}
             Some(v) => {
                 out.report(&RULE, v.node)
                     .container(c)
                     .value(false, eff.read_only_root_filesystem.origin)
-                    .fix(Applicability::Unsafe, title, fix(ctx, c, Some(v)));
+                    .fix(
+                        Applicability::Unsafe,
+                        &title,
+                        ctx.unless_human(Some((c, eff)), Change::ReadOnlyRoot, || {
+                            fix(ctx, c, Some(v))
+                        }),
+                    );
             }
             None => {
                 out.report(&RULE, ctx.container_anchor(c))
                     .container(c)
                     .unset()
-                    .fix(Applicability::Unsafe, title, fix(ctx, c, None));
+                    .fix(
+                        Applicability::Unsafe,
+                        &title,
+                        ctx.unless_human(Some((c, eff)), Change::ReadOnlyRoot, || {
+                            fix(ctx, c, None)
+                        }),
+                    );
             }
         }
     }
