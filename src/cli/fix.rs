@@ -126,6 +126,9 @@ pub fn run(args: Args) -> io::Result<u8> {
             .count();
         if let Some(level) = args.level {
             still_failing += report_level(name, &outcome, level, args.version);
+            if !args.unsafe_fixes {
+                report_unsafe_needed(name, &outcome);
+            }
         }
         workloads += outcome.workloads;
         if outcome.applied.is_empty() {
@@ -235,6 +238,35 @@ fn report_applied(name: &str, outcome: &FixOutcome) {
     );
     for a in &outcome.applied {
         eprintln!("  {} {}: {}", a.code, a.object, a.title);
+    }
+}
+
+/// With `--level` but without `--unsafe-fixes`: the unsafe fixes each
+/// workload still needs for the level.
+fn report_unsafe_needed(name: &str, outcome: &FixOutcome) {
+    // Per workload (first line it was seen at), its fixes in order.
+    let mut by_object: Vec<(String, u32, Vec<String>)> = Vec::new();
+    for d in &outcome.remaining {
+        let Some(f) = d
+            .autofix
+            .as_ref()
+            .filter(|f| f.applicability == Applicability::Unsafe)
+        else {
+            continue;
+        };
+        let object = format!("{}/{}", d.kind, d.object);
+        let fix = format!("{} {}", d.code, f.title);
+        match by_object.iter_mut().find(|(o, _, _)| *o == object) {
+            Some((_, _, fixes)) if !fixes.contains(&fix) => fixes.push(fix),
+            Some(_) => {}
+            None => by_object.push((object, d.line, vec![fix])),
+        }
+    }
+    for (object, line, fixes) in by_object {
+        eprintln!("{name}:{line}: {object}: needs --unsafe-fixes for:");
+        for f in fixes {
+            eprintln!("  {f}");
+        }
     }
 }
 

@@ -103,10 +103,10 @@ enum Command {
         #[arg(long)]
         fix: bool,
         /// With --fix: also apply unsafe fixes.
-        #[arg(long)]
+        #[arg(long, requires = "fix")]
         unsafe_fixes: bool,
         /// With --fix: print the fixes as a unified diff, write nothing.
-        #[arg(long)]
+        #[arg(long, requires = "fix")]
         diff: bool,
     },
     /// Harden manifests in place: byte-range edits that keep every comment.
@@ -244,7 +244,7 @@ pub fn main() -> ExitCode {
                 paths
             };
             let lang = lang.unwrap_or_else(Lang::from_env);
-            if fix || unsafe_fixes || diff {
+            if fix {
                 let r = fix::run(fix::Args {
                     paths: paths.clone(),
                     unsafe_fixes,
