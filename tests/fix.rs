@@ -321,74 +321,154 @@ fn stdin_is_fixed_to_stdout() {
     );
 }
 
-#[test]
-fn kustomize_patches_render_to_the_hardened_result() {
-    let has_kubectl = std::process::Command::new("kubectl")
-        .arg("version")
-        .arg("--client")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(has_kubectl, "kubectl is needed to render Kustomize output");
-    let d = Dir::new("fix-kustomize");
-    let src = std::fs::read_to_string(fixtures().join("multi-document.yaml")).unwrap();
-    d.create("vendor/app.yaml", &src);
-    let out = d.run(&[
-        "fix",
-        "--unsafe-fixes",
-        "--emit",
-        "kustomize",
-        "overlay",
-        "vendor",
-    ]);
-    assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(
-        std::fs::read_to_string(d.path.join("vendor/app.yaml")).unwrap(),
-        src,
-        "originals are not edited"
-    );
-    assert!(d.path.join("overlay/kustomization.yaml").is_file());
-    assert!(d.path.join("overlay/patches/deployment-one.yaml").is_file());
+/// Sorts the lists the API merges by key (volumes by name, volumeMounts by
+/// mountPath…): a Kustomize patch puts the items it adds first, and those
+/// lists are keyed sets to the API server. Drops null fields, which
+/// Kustomize drops from every resource (and the API reads as absent).
+fn keyed_lists_sorted(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            m.retain(|_, child| !child.is_null());
+            for (k, child) in m.iter_mut() {
+                keyed_lists_sorted(child);
+                let key = match k.as_str() {
+                    "volumes" | "containers" | "initContainers" | "env" => "name",
+                    "volumeMounts" => "mountPath",
+                    _ => continue,
+                };
+                if let serde_json::Value::Array(items) = child {
+                    items.sort_by_key(|i| i[key].to_string());
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(keyed_lists_sorted),
+        _ => {}
+    }
+}
+
+/// The objects of a stream, as the API server would read them, sorted.
+fn objects(text: &str) -> Vec<serde_json::Value> {
+    let parsed = podsec::engine::parse_file("x.yaml", text);
+    let mut out = Vec::new();
+    for doc in &parsed.docs {
+        if let Some(root) = doc.root {
+            let v = podsec::engine::kustomize::to_json(doc, root, 0);
+            // Kustomize renders a `kind: List` as its items.
+            let items = match (v["kind"].as_str(), v["items"].as_array()) {
+                (Some(k), Some(items)) if k.ends_with("List") => items.clone(),
+                _ => vec![v],
+            };
+            for mut v in items {
+                if v.get("kind").is_some() {
+                    keyed_lists_sorted(&mut v);
+                    out.push(v);
+                }
+            }
+        }
+    }
+    out.sort_by_key(|v| {
+        (
+            v["kind"].to_string(),
+            v["metadata"]["namespace"].to_string(),
+            v["metadata"]["name"].to_string(),
+        )
+    });
+    out
+}
+
+/// `fix --emit kustomize` of `files` (name, text) rendered with kubectl,
+/// against fixing the same files in place: the same objects, unpatched
+/// ones included.
+fn emit_equals_in_place(name: &str, files: &[(String, String)]) {
+    let d = Dir::new(name);
+    for (f, text) in files {
+        d.create(&format!("vendor/{f}"), text);
+    }
+    let out = d.run(&["fix", "--unsafe-fixes", "--emit", "kustomize", "overlay", "vendor"]);
+    assert!(out.code == 0 || out.code == 1, "{name}: {out:?}");
+    for (f, text) in files {
+        assert_eq!(
+            &std::fs::read_to_string(d.path.join("vendor").join(f)).unwrap(),
+            text,
+            "originals are not edited"
+        );
+    }
     let rendered = std::process::Command::new("kubectl")
         .args(["kustomize", "overlay"])
         .current_dir(&d.path)
         .output()
-        .unwrap();
+        .expect("kubectl renders Kustomize output");
     assert!(
         rendered.status.success(),
-        "{}",
+        "{name}: {}",
         String::from_utf8_lossy(&rendered.stderr)
     );
+    let rendered = String::from_utf8(rendered.stdout).unwrap();
+    let mut fixed = String::new();
+    for (f, text) in files {
+        let out = fix_text(
+            f,
+            text,
+            &all_rules(),
+            Applicability::Unsafe,
+            &ImageIndex::default(),
+            Lang::En,
+        )
+        .unwrap();
+        fixed.push_str("\n---\n");
+        fixed.push_str(&out.text);
+    }
+    assert_eq!(objects(&rendered), objects(&fixed), "{name}");
+}
+
+#[test]
+fn kustomize_patches_render_to_the_hardened_result() {
+    let src = std::fs::read_to_string(fixtures().join("multi-document.yaml")).unwrap();
+    emit_equals_in_place("fix-kustomize", &[("app.yaml".into(), src.clone())]);
+    let rendered_dir = Dir::new("fix-kustomize-restricted");
+    rendered_dir.create("vendor/app.yaml", &src);
+    let out = rendered_dir.run(&["fix", "--unsafe-fixes", "--emit", "kustomize", "overlay", "vendor"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(rendered_dir.path.join("overlay/patches/deployment-one.yaml").is_file());
+    let rendered = std::process::Command::new("kubectl")
+        .args(["kustomize", "overlay"])
+        .current_dir(&rendered_dir.path)
+        .output()
+        .unwrap();
     let rendered = String::from_utf8(rendered.stdout).unwrap();
     assert!(
         workloads_pass("rendered.yaml", &rendered, Level::Restricted).is_empty(),
         "{rendered}"
     );
-    // The same objects as fixing in place.
-    let fixed = fix_text(
-        "app.yaml",
-        &src,
-        &all_rules(),
-        Applicability::Unsafe,
-        &ImageIndex::default(),
-        Lang::En,
-    )
-    .unwrap()
-    .text;
-    let objects = |text: &str| {
-        let parsed = podsec::engine::parse_file("x.yaml", text);
-        let mut out = Vec::new();
-        for doc in &parsed.docs {
-            if let Some(root) = doc.root {
-                let v = podsec::engine::kustomize::to_json(doc, root, 0);
-                if v.get("kind").is_some() {
-                    out.push(v);
-                }
-            }
+}
+
+#[test]
+fn kustomize_emit_is_complete_on_every_fixture_and_a_corpus_sample() {
+    for e in std::fs::read_dir(fixtures()).unwrap() {
+        let p = e.unwrap().path();
+        let n = p.file_name().unwrap().to_str().unwrap().to_string();
+        // Kustomize reads YAML resources; anchors it resolves, and JSON it
+        // reads too, but the anchor fixture shares a container on purpose.
+        if n.contains(".fixed.") || n.starts_with("anchors") {
+            continue;
         }
-        out.sort_by_key(|v| (v["kind"].to_string(), v["metadata"]["name"].to_string()));
-        out
-    };
-    assert_eq!(objects(&rendered), objects(&fixed));
+        let text = std::fs::read_to_string(&p).unwrap();
+        emit_equals_in_place(&format!("emit-{n}"), &[(n.clone(), text)]);
+    }
+    // A sample of the corpus: one directory with workloads and other
+    // objects (Services, ConfigMaps), several files at once.
+    let dir = crate::util::corpus("k8s").join("GoogleCloudPlatform__microservices-demo");
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        let n = p.file_name().unwrap().to_str().unwrap().to_string();
+        if n.ends_with(".yaml") && n.contains("release__kubernetes-manifests") {
+            files.push((n, std::fs::read_to_string(&p).unwrap()));
+        }
+    }
+    files.sort();
+    assert!(!files.is_empty());
+    emit_equals_in_place("emit-corpus", &files);
 }
 
 #[test]

@@ -131,6 +131,12 @@ pub fn run(args: Args) -> io::Result<u8> {
             }
         }
         workloads += outcome.workloads;
+        // A Kustomize emit copies every manifest, patched or not, so its
+        // rendering holds every object the inputs hold.
+        if outcome.applied.is_empty() && args.emit_kustomize.is_some() {
+            patches.push((name.clone(), text.to_string(), outcome.text.clone()));
+            continue;
+        }
         if outcome.applied.is_empty() {
             // Standard input is passed through, so `fix - < a > b` always
             // leaves a complete file.
