@@ -296,7 +296,7 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
                     f.fix(
                         fix.applicability,
                         format!(
-                            "{} on this container (others run as root on purpose)",
+                            "{} on this container (the pod's other containers are left to a person)",
                             fix.title
                         ),
                         user_edits(ctx, &fix, Some(c)),
