@@ -640,3 +640,86 @@ fn still_violating_count_equals_pss_on_the_result() {
         count(&before)
     );
 }
+
+#[test]
+fn fix_json_korean_and_flags() {
+    let d = Dir::new("fix-json");
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: app\n      image: example/app:1\n      securityContext:\n        privileged: true\n    - name: web\n      image: nginx:1.27\n";
+    d.create("p.yaml", pod);
+    let out = d.run(&[
+        "fix",
+        "--unsafe-fixes",
+        "--level",
+        "restricted",
+        "--diff",
+        "--format",
+        "json",
+        "p.yaml",
+    ]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let file = &v["files"][0];
+    assert_eq!(file["file"], "p.yaml");
+    assert!(file["diff"].as_str().unwrap().contains("+++ b/p.yaml"));
+    let applied = file["applied"].as_array().unwrap();
+    let ps102 = applied.iter().find(|a| a["code"] == "PS102").unwrap();
+    assert_eq!(ps102["container"], "web");
+    assert_eq!(ps102["rule"], "privilege-escalation-allowed");
+    assert!(
+        ps102["edits"][0]["after"]
+            .as_str()
+            .unwrap()
+            .contains("allowPrivilegeEscalation: false")
+    );
+    // The privileged container is left to a person, and the finding says why.
+    let left = file["findings"].as_array().unwrap();
+    let kept = left
+        .iter()
+        .find(|f| f["code"] == "PS102" && f["container"] == "app")
+        .unwrap();
+    assert_eq!(
+        kept["autofix_unavailable"],
+        "the container is privileged; removing privileged is a human decision"
+    );
+    assert_eq!(v["summary"]["still_violating"], 1);
+    assert!(
+        file["still_violating"][0]["needs_a_human"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "privileged")
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.path.join("p.yaml")).unwrap(),
+        pod,
+        "--diff writes nothing"
+    );
+
+    let ko = d.run(&["fix", "--unsafe-fixes", "--lang", "ko", "p.yaml"]);
+    assert!(ko.stderr.contains("p.yaml: "), "{ko:?}");
+    assert!(ko.stderr.contains("건 수정"), "{ko:?}");
+    assert!(ko.stderr.contains("podsec fix: 수정 "), "{ko:?}");
+
+    // Flags mean what they say.
+    d.create("q.yaml", pod);
+    let scan = d.run(&["scan", "--unsafe-fixes", "q.yaml"]);
+    assert_eq!(scan.code, 2, "{scan:?}");
+    assert!(scan.stderr.contains("--fix"), "{scan:?}");
+    let diff = d.run(&["scan", "--diff", "q.yaml"]);
+    assert_eq!(diff.code, 2, "{diff:?}");
+    assert_eq!(std::fs::read_to_string(d.path.join("q.yaml")).unwrap(), pod);
+    let level = d.run(&["fix", "--level", "restricted", "q.yaml"]);
+    assert_eq!(level.code, 1, "{level:?}");
+    assert!(
+        level
+            .stderr
+            .contains("q.yaml:8: Pod/p: needs --unsafe-fixes for:"),
+        "{level:?}"
+    );
+    assert!(
+        level
+            .stderr
+            .contains("  PS102 set allowPrivilegeEscalation: false"),
+        "{level:?}"
+    );
+}

@@ -142,8 +142,13 @@ enum Command {
         /// to DIR instead of editing the files: `--emit kustomize DIR`.
         #[arg(long, num_args = 2, value_names = ["FORMAT", "DIR"])]
         emit: Vec<String>,
+        /// Language of the report: en or ko (default: from LANG).
         #[arg(long, value_parser = parse_lang)]
         lang: Option<Lang>,
+        /// The report: text on stderr, or one JSON document on stdout
+        /// (schema in docs/json.md).
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
     },
     /// Print a rule's documentation (by code or name) or a CVE's entry.
     Explain {
@@ -258,6 +263,7 @@ pub fn main() -> ExitCode {
                     lang,
                     emit_kustomize: None,
                     stdin_name: stdin_filename.clone(),
+                    format: Format::Text,
                 });
                 // With --diff nothing was written: the diff is the output.
                 if diff || !matches!(r, Ok(0) | Ok(1)) {
@@ -289,6 +295,7 @@ pub fn main() -> ExitCode {
             ignore,
             emit,
             lang,
+            format,
             stdin_filename,
         } => {
             let emit_kustomize = match emit.as_slice() {
@@ -313,6 +320,7 @@ pub fn main() -> ExitCode {
                 lang: lang.unwrap_or_else(Lang::from_env),
                 emit_kustomize,
                 stdin_name: stdin_filename,
+                format,
             })
         }
         Command::Explain { key, format, lang } => {

@@ -78,17 +78,30 @@ pub fn level_selection(level: crate::pss::Level) -> crate::rules::Selection {
 /// At most this many passes (each pass applies non-overlapping fixes).
 pub const MAX_PASSES: usize = 10;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct Applied {
     pub code: &'static str,
     pub title: String,
     pub object: String,
+    pub container: Option<String>,
     /// 1-based line in the text the fix was applied to.
     pub line: u32,
+    /// Each edit: the text it replaced and the text it wrote.
+    pub edits: Vec<AppliedEdit>,
+    #[serde(skip)]
+    pub rule: &'static crate::rules::Rule,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AppliedEdit {
+    /// 1-based line of the edit in the text it was applied to.
+    pub line: u32,
+    pub before: String,
+    pub after: String,
 }
 
 /// A fix the gate kept from being written, and why.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct Refused {
     pub code: &'static str,
     pub object: String,
@@ -365,11 +378,23 @@ pub fn fix_text(
         }
         for d in chosen {
             let Some(f) = &d.autofix else { continue };
+            let edits = f
+                .edits
+                .iter()
+                .map(|e| AppliedEdit {
+                    line: current[..e.start as usize].matches('\n').count() as u32 + 1,
+                    before: current[e.start as usize..e.end as usize].to_string(),
+                    after: e.text.clone(),
+                })
+                .collect();
             applied.push(Applied {
                 code: d.code,
                 title: f.title.clone(),
                 object: format!("{}/{}", d.kind, d.object),
+                container: d.container.clone(),
                 line: d.line,
+                edits,
+                rule: d.rule,
             });
         }
         let after = scan_file(file, &next, opts, lang, images);
