@@ -359,6 +359,23 @@ fn print_file(r: &FileReport, args: &Args, w: &Words) {
             x.reason
         );
     }
+    // Findings whose fix podsec would not build here, and why (a person's
+    // decision, an anchor-shared node).
+    for d in &o.remaining {
+        if let (None, Some(why), Some(_)) = (&d.autofix, d.autofix_unavailable, &d.rule.fix) {
+            eprintln!(
+                "{name}:{}: {}: {} {}/{}{}: {why}",
+                d.line,
+                w.not_fixed,
+                d.code,
+                d.kind,
+                d.object,
+                d.container
+                    .as_ref()
+                    .map_or(String::new(), |c| format!(", {} {c:?}", w.container)),
+            );
+        }
+    }
     for v in &r.violating {
         let level = args.level.map_or("", |l| l.as_str());
         eprintln!(
@@ -379,7 +396,11 @@ fn print_file(r: &FileReport, args: &Args, w: &Words) {
             Lang::Ko => eprintln!("{name}: {n}{}", w.fixes),
         }
         for a in &o.applied {
-            eprintln!("  {} {}: {}", a.code, a.object, title(a, args.lang));
+            let c = a
+                .container
+                .as_ref()
+                .map_or(String::new(), |c| format!(", {} {c:?}", w.container));
+            eprintln!("  {} {}{c}: {}", a.code, a.object, title(a, args.lang));
         }
     }
 }
