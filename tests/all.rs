@@ -2,6 +2,7 @@
 
 mod catalog;
 mod cli;
+mod effective;
 mod fix;
 mod pss;
 mod robust;

@@ -5,24 +5,43 @@ use std::io::{self, Write};
 use serde_json::{Value as Json, json};
 
 use super::pss::error_json;
+use super::scan::{Input, Loaded, load};
 use super::{EXIT_ERROR, Format, stdout, write_json};
+use crate::engine::scan::Options;
 use crate::engine::{for_each_workload, parse_file};
-use crate::input::{each_text, gather, manifest_name, nothing_found};
+use crate::input::{Kind, nothing_found};
 use crate::model::effective::effective;
+use crate::rules::{Lang, image_user};
 
 pub fn run(format: Format, paths: &[String], stdin_name: Option<&str>) -> io::Result<u8> {
-    let gathered = gather(paths, manifest_name, stdin_name);
-    let (sources, mut errors) = (gathered.sources, gathered.errors);
-    for s in &gathered.skipped {
-        eprintln!("{s}");
-    }
+    // Dockerfiles are read too: the image's user is part of what a
+    // container runs with.
+    let opts = Options {
+        minor: crate::pss::Version::Latest.minor(),
+        selection: crate::rules::Selection {
+            select: vec!["DKF".into()],
+            ignore: Vec::new(),
+        },
+    };
+    let Loaded {
+        texts,
+        index,
+        mut errors,
+        ..
+    } = load(paths, &opts, Lang::En, stdin_name);
+    let sources: Vec<&Input> = texts.iter().filter(|t| t.kind == Kind::Manifest).collect();
     let mut out = stdout();
     let mut rows = Vec::new();
-    for e in &errors {
-        eprintln!("{e}");
-    }
     let mut parse_errors = Vec::new();
-    each_text(&sources, &mut errors, |name, text| {
+    for Input { name, bytes, .. } in sources.iter().copied() {
+        let text = match crate::input::decode_text(name, bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("{e}");
+                errors.push(e);
+                continue;
+            }
+        };
         let name = name.to_string();
         let parsed = parse_file(&name, text);
         let mut file_errors = parsed.errors;
@@ -47,7 +66,8 @@ pub fn run(format: Format, paths: &[String], stdin_name: Option<&str>) -> io::Re
                 );
             }
             for c in pod.spec.all_containers() {
-                let eff = effective(&pod.spec, c);
+                let mut eff = effective(&pod.spec, c);
+                eff.image = image_user(&index, c);
                 let (cl, cc) = at(c.node);
                 let path = if w.template_path.is_empty() {
                     format!("spec.{}[{}]", c.kind.field(), c.index)
@@ -66,12 +86,16 @@ pub fn run(format: Format, paths: &[String], stdin_name: Option<&str>) -> io::Re
                                 }
                                 None => String::new(),
                             };
+                            let display = match &r.detail {
+                                Some(d) => format!("{} ({d})", r.display),
+                                None => r.display.clone(),
+                            };
                             writeln!(
                                 out,
                                 "    {:<30} {:<10} {}{}",
                                 r.field,
                                 r.origin.as_str(),
-                                r.display,
+                                display,
                                 if loc.is_empty() {
                                     String::new()
                                 } else {
@@ -90,7 +114,8 @@ pub fn run(format: Format, paths: &[String], stdin_name: Option<&str>) -> io::Re
                             (json!(l), json!(col))
                         });
                         json!({"field": r.field, "value": r.value, "display": r.display,
-                               "origin": r.origin.as_str(), "line": l, "column": col})
+                               "origin": r.origin.as_str(), "origin_detail": r.detail,
+                               "line": l, "column": col})
                     })
                     .collect();
                 containers.push(json!({
@@ -109,8 +134,7 @@ pub fn run(format: Format, paths: &[String], stdin_name: Option<&str>) -> io::Re
             eprintln!("{e}");
         }
         parse_errors.extend(file_errors);
-        Ok(())
-    })?;
+    }
     errors.extend(parse_errors);
     if rows.is_empty() && errors.is_empty() {
         eprintln!(

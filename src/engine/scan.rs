@@ -39,8 +39,14 @@ pub struct Diagnostic {
     pub message: String,
     /// The effective value (`null` when unset).
     pub value: Option<String>,
-    /// `container`, `pod` or `default`.
+    /// `container`, `pod`, `image`, `implied` or `default`.
     pub origin: &'static str,
+    /// For `image` and `implied`: where the value comes from (`privileged:
+    /// true`, `the image nginx:1.27: it runs as root; …`).
+    pub origin_detail: Option<String>,
+    /// How text output words the origin (the pod cases apart).
+    #[serde(skip)]
+    pub origin_kind: crate::model::effective::Origin,
     pub fix: &'static str,
     pub cves: Vec<CveLink>,
     /// The automatic fix (`null` when the rule has none here).
@@ -253,6 +259,8 @@ fn locate(
             message: render(f.rule.text(lang).message, &args),
             value: f.value,
             origin: f.origin.as_str(),
+            origin_detail: f.origin_detail.as_ref().map(|a| a.text(lang).to_string()),
+            origin_kind: f.origin,
             fix: f.rule.text(lang).fix,
             cves,
             autofix: f.fix,

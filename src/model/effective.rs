@@ -16,10 +16,26 @@ use super::pod::{
 };
 use crate::source::tree::NodeId;
 
+/// Where an effective value comes from. JSON and `inspect` show the
+/// stable names of `as_str` (`container`, `pod`, `image`, `implied`,
+/// `default`); text output words the pod cases apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Origin {
+    /// Set on the container.
     Container,
+    /// Set on the pod: a pod-level field, or the pod's own value.
     Pod,
+    /// A field of both levels that the container takes from the pod.
+    Inherited,
+    /// Set on the pod, but every container sets its own: it applies to
+    /// none of them.
+    Overridden,
+    /// Not in the manifest: the image's user (its Dockerfile, or podsec's
+    /// base image table).
+    Image,
+    /// Follows from another field (`privileged: true` gives every
+    /// capability and allows escalation).
+    Implied,
     /// Not set anywhere: the runtime default applies.
     Default,
 }
@@ -28,10 +44,21 @@ impl Origin {
     pub fn as_str(self) -> &'static str {
         match self {
             Origin::Container => "container",
-            Origin::Pod => "pod",
+            Origin::Pod | Origin::Inherited | Origin::Overridden => "pod",
+            Origin::Image => "image",
+            Origin::Implied => "implied",
             Origin::Default => "default",
         }
     }
+}
+
+/// What podsec knows of the user a container's image runs as.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageUser {
+    pub uid: Option<i64>,
+    pub gid: Option<i64>,
+    /// Where that is known from: `the image node:20-alpine: user node`.
+    pub source: String,
 }
 
 /// An effective value (`None` when unset) and its origin.
@@ -58,7 +85,7 @@ fn pick<T: Copy>(c: Option<T>, p: Option<T>) -> Eff<T> {
         },
         (None, Some(v)) => Eff {
             value: Some(v),
-            origin: Origin::Pod,
+            origin: Origin::Inherited,
         },
         (None, None) => Eff::unset(),
     }
@@ -93,6 +120,9 @@ pub struct EffectiveSecurityContext<'a, 'd> {
     pub fs_group: Eff<Val<i64>>,
     pub supplemental_groups: &'a [Val<i64>],
     pub sysctls: &'a [Sysctl<'d>],
+    /// The image's user, when podsec knows it (for runAsUser and
+    /// runAsGroup that the manifest leaves unset).
+    pub image: Option<ImageUser>,
 }
 
 pub fn effective<'a, 'd>(
@@ -146,10 +176,12 @@ pub fn effective<'a, 'd>(
         fs_group: own(p.and_then(|x| x.fs_group), Origin::Pod),
         supplemental_groups: p.map_or(&[], |x| &x.supplemental_groups[..]),
         sysctls: p.map_or(&[], |x| &x.sysctls[..]),
+        image: None,
     }
 }
 
-/// One row of `podsec inspect`.
+/// One field of what a container runs with, for `podsec inspect` and for
+/// a finding's `= effective:` line.
 #[derive(Clone, Debug)]
 pub struct Row {
     pub field: &'static str,
@@ -157,6 +189,9 @@ pub struct Row {
     pub value: Json,
     pub display: String,
     pub origin: Origin,
+    /// For `image` and `implied`: where the value comes from
+    /// (`the image node:20-alpine: user node`, `privileged: true`).
+    pub detail: Option<String>,
     pub node: Option<NodeId>,
 }
 
@@ -165,6 +200,27 @@ fn opt_str(v: &Option<Val<&str>>) -> Option<String> {
 }
 
 impl EffectiveSecurityContext<'_, '_> {
+    /// `privileged: true`: the runtime gives every capability, masks no
+    /// /proc path, applies no seccomp profile and no default AppArmor
+    /// profile, and escalation is always allowed.
+    pub fn is_privileged(&self) -> bool {
+        self.privileged.value.is_some_and(|v| v.v)
+    }
+
+    /// `capabilities.add` holds SYS_ADMIN (or CAP_SYS_ADMIN).
+    pub fn adds_sys_admin(&self) -> bool {
+        self.capabilities.value.is_some_and(|c| {
+            c.add
+                .iter()
+                .any(|a| a.v == "SYS_ADMIN" || a.v == "CAP_SYS_ADMIN")
+        })
+    }
+
+    /// The row of one field (`allowPrivilegeEscalation`, `runAsUser`…).
+    pub fn row(&self, field: &str) -> Option<Row> {
+        self.rows().into_iter().find(|r| r.field == field)
+    }
+
     pub fn rows(&self) -> Vec<Row> {
         let mut rows = Vec::new();
         let mut push = |field, origin, node, value: Json, display: String| {
@@ -173,6 +229,7 @@ impl EffectiveSecurityContext<'_, '_> {
                 value,
                 display,
                 origin,
+                detail: None,
                 node,
             })
         };
@@ -204,7 +261,7 @@ impl EffectiveSecurityContext<'_, '_> {
         scalar!(
             "runAsUser",
             self.run_as_user,
-            "the image's USER (root if it sets none)"
+            "the image's USER (unknown to podsec; root if the image sets none)"
         );
         scalar!("runAsGroup", self.run_as_group, "the image's group");
         match self.se_linux_options.value {
@@ -348,6 +405,111 @@ impl EffectiveSecurityContext<'_, '_> {
                 display,
             );
         }
+        self.settle(&mut rows);
         rows
+    }
+
+    /// What the manifest does not say but the container still gets: the
+    /// image's user, and what privileged (or SYS_ADMIN) implies. The rules
+    /// follow the kubelet and the container runtimes; docs/effective.md
+    /// names the source of each.
+    fn settle(&self, rows: &mut [Row]) {
+        let set = |rows: &mut [Row],
+                   field: &str,
+                   value: Json,
+                   display: &str,
+                   origin: Origin,
+                   detail: &str| {
+            if let Some(r) = rows.iter_mut().find(|r| r.field == field) {
+                r.value = value;
+                r.display = display.to_string();
+                r.origin = origin;
+                r.detail = Some(detail.to_string());
+            }
+        };
+        if let Some(img) = &self.image {
+            if self.run_as_user.value.is_none()
+                && let Some(uid) = img.uid
+            {
+                set(
+                    rows,
+                    "runAsUser",
+                    json!(uid),
+                    &uid.to_string(),
+                    Origin::Image,
+                    &img.source,
+                );
+            }
+            if self.run_as_group.value.is_none()
+                && let Some(gid) = img.gid
+            {
+                set(
+                    rows,
+                    "runAsGroup",
+                    json!(gid),
+                    &gid.to_string(),
+                    Origin::Image,
+                    &img.source,
+                );
+            }
+        }
+        if self.is_privileged() {
+            let why = "privileged: true";
+            set(
+                rows,
+                "allowPrivilegeEscalation",
+                json!(true),
+                "true",
+                Origin::Implied,
+                why,
+            );
+            set(
+                rows,
+                "capabilities",
+                json!("all"),
+                "all capabilities",
+                Origin::Implied,
+                why,
+            );
+            set(
+                rows,
+                "seccompProfile",
+                json!({"type": "Unconfined"}),
+                "Unconfined",
+                Origin::Implied,
+                "privileged: true; the runtime applies no seccomp profile to a privileged container",
+            );
+            if self
+                .app_armor_profile
+                .value
+                .is_none_or(|p| p.type_str() == "RuntimeDefault")
+            {
+                set(
+                    rows,
+                    "appArmorProfile",
+                    json!({"type": "Unconfined"}),
+                    "Unconfined",
+                    Origin::Implied,
+                    "privileged: true; the runtime applies no default AppArmor profile to a privileged container",
+                );
+            }
+            set(
+                rows,
+                "procMount",
+                json!("Unmasked"),
+                "Unmasked",
+                Origin::Implied,
+                "privileged: true; no /proc path is masked for a privileged container",
+            );
+        } else if self.adds_sys_admin() {
+            set(
+                rows,
+                "allowPrivilegeEscalation",
+                json!(true),
+                "true",
+                Origin::Implied,
+                "capabilities.add SYS_ADMIN",
+            );
+        }
     }
 }

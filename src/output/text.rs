@@ -49,6 +49,11 @@ struct Labels {
     unset: &'static str,
     from_container: &'static str,
     from_pod: &'static str,
+    on_pod: &'static str,
+    overridden: &'static str,
+    from_image: &'static str,
+    implied: &'static str,
+    default: &'static str,
     fix: &'static str,
     cves: &'static str,
     inferred: &'static str,
@@ -67,6 +72,11 @@ fn labels(lang: Lang) -> Labels {
             unset: "unset (the runtime default applies)",
             from_container: "set on the container",
             from_pod: "inherited from the pod",
+            on_pod: "set on the pod",
+            overridden: "set on the pod; overridden by every container",
+            from_image: "from",
+            implied: "implied by",
+            default: "not set: the runtime default",
             fix: "fix",
             cves: "CVEs",
             inferred: "inferred",
@@ -82,6 +92,11 @@ fn labels(lang: Lang) -> Labels {
             unset: "설정 안 됨 (런타임 기본값이 적용된다)",
             from_container: "컨테이너에서 설정",
             from_pod: "파드에서 상속",
+            on_pod: "파드에서 설정",
+            overridden: "파드에서 설정했지만 모든 컨테이너가 덮어씀",
+            from_image: "출처",
+            implied: "다음 설정에 따름",
+            default: "설정 안 됨: 런타임 기본값",
             fix: "수정",
             cves: "CVE",
             inferred: "추정",
@@ -163,6 +178,24 @@ fn window(line: &str, start: usize, end: usize) -> Frame {
     }
 }
 
+/// The `= effective:` text: the value and where it was really set.
+fn effective_text(d: &Diagnostic, l: &Labels) -> String {
+    use crate::model::effective::Origin;
+    let Some(v) = &d.value else {
+        return l.unset.to_string();
+    };
+    let detail = d.origin_detail.as_deref().unwrap_or("");
+    match d.origin_kind {
+        Origin::Container => format!("{v} ({})", l.from_container),
+        Origin::Inherited => format!("{v} ({})", l.from_pod),
+        Origin::Pod => format!("{v} ({})", l.on_pod),
+        Origin::Overridden => format!("{v} ({})", l.overridden),
+        Origin::Image => format!("{v} ({} {detail})", l.from_image),
+        Origin::Implied => format!("{v} ({} {detail})", l.implied),
+        Origin::Default => format!("{v} ({})", l.default),
+    }
+}
+
 pub fn render(out: &mut impl Write, d: &Diagnostic, style: Style, lang: Lang) -> io::Result<()> {
     let l = labels(lang);
     writeln!(
@@ -203,12 +236,7 @@ pub fn render(out: &mut impl Write, d: &Diagnostic, style: Style, lang: Lang) ->
         object.push_str(&format!(", {} \"{c}\"", l.container));
     }
     writeln!(out, "{pad} = {}: {object}", l.object)?;
-    let effective = match (&d.value, d.origin) {
-        (None, _) => l.unset.to_string(),
-        (Some(v), "container") => format!("{v} ({})", l.from_container),
-        (Some(v), "pod") => format!("{v} ({})", l.from_pod),
-        (Some(v), _) => v.clone(),
-    };
+    let effective = effective_text(d, &l);
     writeln!(out, "{pad} = {}: {effective}", l.effective)?;
     match (&d.autofix, d.autofix_unavailable) {
         (Some(f), _) => writeln!(

@@ -8,7 +8,7 @@ use crate::dockerfile::user::Analysis;
 use crate::fix::editor::{Editor, NoFix, V};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::kb::CveLink;
-use crate::model::effective::{EffectiveSecurityContext, Origin, effective};
+use crate::model::effective::{EffectiveSecurityContext, ImageUser, Origin, Row, effective};
 use crate::model::pod::Profile;
 use crate::model::{Container, PodTemplate, SecurityContext, Workload};
 use crate::pss::{self, CHECKS};
@@ -29,6 +29,48 @@ pub struct Ctx<'a, 'd> {
     pub images: &'a ImageIndex,
     /// Builds edits on the document's text.
     pub edit: &'a Editor<'d, 'd>,
+}
+
+/// What the image index knows of the user `c`'s image runs as, when it
+/// knows the UID (never guessed).
+pub fn image_user(images: &ImageIndex, c: &Container<'_>) -> Option<ImageUser> {
+    let image = c.image?;
+    let info = images.lookup(image.v)?;
+    let uid = i64::from(info.numeric_uid?);
+    let (gid, source) = match (&info.dockerfile, &info.table) {
+        (Some(df), _) => (None, format!("the image built by {df}: USER {}", info.user)),
+        (None, Some((repo, _))) => {
+            let gid = if uid == 0 {
+                Some(0)
+            } else {
+                crate::dockerfile::images::lookup(image.v).and_then(|b| {
+                    b.entry
+                        .users
+                        .iter()
+                        .find(|u| i64::from(u.uid) == uid)
+                        .map(|u| i64::from(u.gid))
+                })
+            };
+            let who = if uid == 0 {
+                "it runs as root".to_string()
+            } else {
+                format!("user {}", info.user)
+            };
+            (
+                gid,
+                format!(
+                    "the image {}: {who}; podsec's base image table, {repo}",
+                    image.v
+                ),
+            )
+        }
+        (None, None) => return None,
+    };
+    Some(ImageUser {
+        uid: Some(uid),
+        gid,
+        source,
+    })
 }
 
 impl<'a, 'd> Ctx<'a, 'd> {
@@ -54,7 +96,11 @@ impl<'a, 'd> Ctx<'a, 'd> {
         let effective = pod
             .spec
             .all_containers()
-            .map(|c| effective(&pod.spec, c))
+            .map(|c| {
+                let mut e = effective(&pod.spec, c);
+                e.image = image_user(images, c);
+                e
+            })
             .collect();
         Ctx {
             doc,
@@ -163,7 +209,9 @@ impl<'a, 'd> Ctx<'a, 'd> {
             let f = out.report(rule, p.type_.map_or(p.node, |t| t.node));
             match c {
                 Some(c) => f.on_container(c).value(p.type_str(), Origin::Container),
-                None => f.on_pod().value(p.type_str(), Origin::Pod),
+                None => f
+                    .on_pod()
+                    .value(p.type_str(), self.pod_value_origin(|s| pick(s).is_some())),
             };
             f.arg("value", format!("{:?}", p.type_str())).fix(
                 Applicability::Unsafe,
@@ -185,6 +233,18 @@ impl<'a, 'd> Ctx<'a, 'd> {
             if let Some(p) = c.security_context.as_ref().and_then(pick).filter(weak) {
                 report(p, Some(c));
             }
+        }
+    }
+
+    /// The origin of a pod-level value of a field both levels have
+    /// (`has` tells whether a securityContext sets it): `Overridden` when
+    /// every container sets its own, so it applies to none of them.
+    pub fn pod_value_origin(&self, has: impl Fn(&SecurityContext<'d>) -> bool) -> Origin {
+        let mut all = self.pod.spec.all_containers().peekable();
+        if all.peek().is_some() && all.all(|c| c.security_context.as_ref().is_some_and(&has)) {
+            Origin::Overridden
+        } else {
+            Origin::Pod
         }
     }
 
@@ -284,6 +344,8 @@ pub struct Finding {
     /// Where a fact in the message comes from, or the commands of a
     /// suggestion, for a `= note:` line (headlines stay short).
     pub note: Option<Arg>,
+    /// For `image` and `implied` origins: where the value comes from.
+    pub origin_detail: Option<Arg>,
 }
 
 /// Where a finding is.
@@ -346,6 +408,7 @@ impl Sink {
             fix: None,
             no_fix: None,
             note: None,
+            origin_detail: None,
         });
         self.findings.last_mut().expect("just pushed")
     }
@@ -400,9 +463,42 @@ impl Finding {
         self
     }
 
+    /// The effective value as the container really runs with it (the
+    /// model's row for the field): implied by privileged, from the image,
+    /// or the runtime default.
+    pub fn effective(&mut self, row: Option<Row>) -> &mut Self {
+        match row {
+            Some(r) if r.origin != Origin::Default || r.value != serde_json::Value::Null => {
+                self.value = Some(r.display);
+                self.origin = r.origin;
+                self.origin_detail = r.detail.map(Arg::Plain);
+            }
+            _ => {
+                self.unset();
+            }
+        }
+        self
+    }
+
+    /// Where an `image` or `implied` value comes from.
+    pub fn origin_detail(&mut self, detail: impl ToString) -> &mut Self {
+        self.origin_detail = Some(Arg::Plain(detail.to_string()));
+        self
+    }
+
+    /// Where an `image` or `implied` value comes from, by language.
+    pub fn origin_detail_tr(&mut self, en: &str, ko: &str) -> &mut Self {
+        self.origin_detail = Some(Arg::Tr {
+            en: en.to_string(),
+            ko: ko.to_string(),
+        });
+        self
+    }
+
     pub fn unset(&mut self) -> &mut Self {
         self.value = None;
         self.origin = Origin::Default;
+        self.origin_detail = None;
         self
     }
 

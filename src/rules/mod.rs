@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::pss::Level;
 
 pub use capabilities::capabilities_not_dropped::binds_low_port as capabilities_binds_low_port;
-pub use ctx::{Arg, At, Change, Ctx, DockerCtx, Finding, Sink};
+pub use ctx::{Arg, At, Change, Ctx, DockerCtx, Finding, Sink, image_user};
 pub use registry::RULES;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

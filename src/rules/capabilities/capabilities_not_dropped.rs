@@ -138,7 +138,7 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
             None => {
                 out.report(&RULE, ctx.container_anchor(c))
                     .container(c)
-                    .unset()
+                    .effective(eff.row("capabilities"))
                     .fix(
                         Applicability::Unsafe,
                         title,

@@ -55,5 +55,6 @@ fn check(ctx: &DockerCtx<'_>, out: &mut Sink) {
     out.report_span(&RULE, u.span)
         .arg("value", &u.value)
         .note_tr(&en, &ko)
-        .value(&u.value, Origin::Container);
+        .value(&u.value, Origin::Image)
+        .origin_detail_tr("this USER instruction", "이 USER 명령");
 }

@@ -51,7 +51,8 @@ fn check(ctx: &DockerCtx<'_>, out: &mut Sink) {
     let f = out.report_span(&RULE, u.span);
     f.arg("value", &u.value)
         .note_tr(&en, &ko)
-        .value(&u.value, Origin::Container);
+        .value(&u.value, Origin::Image)
+        .origin_detail_tr("this USER instruction", "이 USER 명령");
     if undone {
         f.arg_tr(
             "undone",

@@ -39,7 +39,7 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
             let f = out.report(&RULE, node);
             super::source(f, &info)
                 .container(c)
-                .value(&info.user, Origin::Default);
+                .value(&info.user, Origin::Image);
         }
     }
 }

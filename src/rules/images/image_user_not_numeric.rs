@@ -40,7 +40,7 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
             super::source(f, &info)
                 .container(c)
                 .arg("user", &info.user)
-                .value(&info.user, Origin::Default);
+                .value(&info.user, Origin::Image);
         }
     }
 }

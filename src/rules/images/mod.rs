@@ -32,12 +32,19 @@ pub(crate) fn image_decides<'c, 'd>(
 /// the table's citation as the finding's note (headlines stay short).
 pub(crate) fn source<'f>(f: &'f mut Finding, info: &ImageInfo) -> &'f mut Finding {
     match (&info.dockerfile, &info.table) {
-        (Some(df), _) => f.arg("source", df),
+        (Some(df), _) => f.arg("source", df).origin_detail_tr(
+            &format!("the image built by {df}"),
+            &format!("이미지 (빌드: {df})"),
+        ),
         (None, Some((repo, citation))) => f
             .arg_tr(
                 "source",
                 &format!("podsec's base image table: {repo}"),
                 &format!("podsec 베이스 이미지 표: {repo}"),
+            )
+            .origin_detail_tr(
+                &format!("the image, per podsec's base image table: {repo}"),
+                &format!("이미지 (podsec 베이스 이미지 표: {repo})"),
             )
             .note(citation),
         (None, None) => f.arg("source", "?"),

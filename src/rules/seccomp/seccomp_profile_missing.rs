@@ -57,7 +57,7 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
         .as_ref()
         .and_then(|s| s.seccomp_profile.as_ref())
         .is_some_and(|p| valid(p.type_str()));
-    for (c, _) in ctx.containers() {
+    for (c, eff) in ctx.containers() {
         let own = c
             .security_context
             .as_ref()
@@ -65,7 +65,7 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
         if own.is_none() && !pod_ok {
             out.report(&RULE, ctx.container_anchor(c))
                 .container(c)
-                .unset()
+                .effective(eff.row("seccompProfile"))
                 .fix(
                     Applicability::Unsafe,
                     "set seccompProfile.type: RuntimeDefault on the pod",

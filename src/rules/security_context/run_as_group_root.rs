@@ -40,7 +40,9 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
         .and_then(|s| s.run_as_group)
         .filter(|g| g.v == 0)
     {
-        out.report(&RULE, g.node).on_pod().value(0, Origin::Pod);
+        out.report(&RULE, g.node)
+            .on_pod()
+            .value(0, ctx.pod_value_origin(|s| s.run_as_group.is_some()));
     }
     for (c, _) in ctx.containers() {
         if let Some(g) = c

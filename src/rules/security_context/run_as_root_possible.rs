@@ -272,7 +272,7 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
                 let f = out
                     .report(&RULE, ctx.container_anchor(c))
                     .on_container(c)
-                    .unset();
+                    .effective(eff.row("runAsNonRoot"));
                 if let Some(why) = ctx.human_decision(Some((c, eff)), Change::User) {
                     f.fix(
                         Applicability::Unsafe,
@@ -309,7 +309,10 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
     if let Some(v) = pod_false {
         let all: Vec<_> = ctx.containers().collect();
         let fix = user_fix(ctx, &all, ctx.pod.spec.security_context.as_ref());
-        let f = out.report(&RULE, v.node).on_pod().value(false, Origin::Pod);
+        let f = out
+            .report(&RULE, v.node)
+            .on_pod()
+            .value(false, ctx.pod_value_origin(|s| s.run_as_non_root.is_some()));
         let human = all
             .iter()
             .find_map(|(c, e)| ctx.human_decision(Some((c, e)), Change::User));

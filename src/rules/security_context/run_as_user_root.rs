@@ -50,7 +50,9 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
         .and_then(|s| s.run_as_user)
         .filter(|u| u.v == 0)
     {
-        out.report(&RULE, u.node).on_pod().value(0, Origin::Pod);
+        out.report(&RULE, u.node)
+            .on_pod()
+            .value(0, ctx.pod_value_origin(|s| s.run_as_user.is_some()));
     }
     for (c, _) in ctx.containers() {
         if let Some(u) = c

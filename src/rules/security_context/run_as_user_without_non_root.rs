@@ -48,7 +48,9 @@ fn check(ctx: &Ctx<'_, '_>, out: &mut Sink) {
         {
             let edits = match (eff.run_as_non_root.value, eff.run_as_user.origin) {
                 (Some(v), _) => ctx.replace(v.node, V::Bool(true)),
-                (None, Origin::Pod) => ctx.set_pod(vec![("runAsNonRoot".into(), V::Bool(true))]),
+                (None, Origin::Inherited) => {
+                    ctx.set_pod(vec![("runAsNonRoot".into(), V::Bool(true))])
+                }
                 (None, _) => ctx.set_container(c, "runAsNonRoot", V::Bool(true)),
             };
             out.report(&RULE, u.node)
