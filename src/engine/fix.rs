@@ -266,27 +266,22 @@ fn attempt<'d>(
     let after = Snapshot::new(file, &next, opts, images);
     let broken =
         !after.parsed.errors.is_empty() || after.parsed.docs.len() != before.parsed.docs.len();
-    let docs: Vec<usize> = if broken {
-        let mut d: Vec<usize> = chosen.iter().map(|d| doc_of(d)).collect();
-        d.sort_unstable();
-        d.dedup();
-        d
-    } else {
-        (0..before.parsed.docs.len())
-            .filter(|&i| chosen.iter().any(|d| doc_of(d) == i))
-            .filter(|&i| {
-                let own: Vec<&Diagnostic> =
-                    chosen.iter().copied().filter(|d| doc_of(d) == i).collect();
-                refusal(before, &after, i, &own).is_some()
-            })
-            .collect()
-    };
+    // The chosen fixes of each document, grouped once.
+    let mut by_doc: std::collections::BTreeMap<usize, Vec<&Diagnostic>> = Default::default();
+    for d in &chosen {
+        by_doc.entry(doc_of(d)).or_default().push(d);
+    }
+    let docs: Vec<usize> = by_doc
+        .iter()
+        .filter(|(i, own)| broken || refusal(before, &after, **i, own).is_some())
+        .map(|(i, _)| *i)
+        .collect();
     // In each failing document, keep fixes one by one while the result
     // still passes; refuse the ones that make it fail.
     let mut refused = Vec::new();
     for i in docs {
         let mut kept: Vec<&Diagnostic> = Vec::new();
-        for d in chosen.iter().copied().filter(|d| doc_of(d) == i) {
+        for d in by_doc[&i].iter().copied() {
             let mut trial = kept.clone();
             trial.push(d);
             let list: Vec<&Fix> = trial.iter().filter_map(|x| x.autofix.as_ref()).collect();
@@ -376,13 +371,14 @@ pub fn fix_text(
         if chosen.is_empty() || next == current {
             break;
         }
+        let lines = crate::source::LineIndex::new(&current);
         for d in chosen {
             let Some(f) = &d.autofix else { continue };
             let edits = f
                 .edits
                 .iter()
                 .map(|e| AppliedEdit {
-                    line: current[..e.start as usize].matches('\n').count() as u32 + 1,
+                    line: lines.line_col(e.start as usize).0,
                     before: current[e.start as usize..e.end as usize].to_string(),
                     after: e.text.clone(),
                 })
@@ -414,7 +410,11 @@ pub fn fix_text(
 
 /// A unified diff between two versions of a file.
 pub fn unified_diff(path: &str, before: &str, after: &str) -> String {
-    similar::TextDiff::from_lines(before, after)
+    // Patience: fast on large files with many small insertions, where
+    // Myers' middle-snake search is quadratic.
+    similar::TextDiff::configure()
+        .algorithm(similar::Algorithm::Patience)
+        .diff_lines(before, after)
         .unified_diff()
         .context_radius(3)
         .header(&format!("a/{path}"), &format!("b/{path}"))

@@ -85,7 +85,16 @@ fn plain_ok(s: &str) -> bool {
 
 impl<'a, 'd> Editor<'a, 'd> {
     pub fn new(text: &'a str, doc: &'d Doc<'d>, json: bool) -> Self {
-        let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+        // The document's line ending, from its first line: looking at the
+        // whole file for every document would make many documents quadratic.
+        let from = (doc.pos.start as usize).min(text.len());
+        let eol = match text[from..].find('\n') {
+            Some(i) if i > 0 && text.as_bytes()[from + i - 1] == b'\r' => "\r\n",
+            Some(_) => "\n",
+            // A document on the last line: the file's style, if it has one.
+            None if text[..from].ends_with("\r\n") => "\r\n",
+            None => "\n",
+        };
         let mut shared = vec![false; doc.nodes.len()];
         for (i, n) in doc.nodes.iter().enumerate() {
             if n.anchored {

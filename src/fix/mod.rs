@@ -69,7 +69,14 @@ pub struct Fix {
 pub fn apply(text: &str, fixes: &[&Fix], threshold: Applicability) -> (String, Vec<usize>) {
     let mut chosen: Vec<&Fix> = Vec::new();
     let mut chosen_at: Vec<usize> = Vec::new();
-    let mut taken: Vec<(u32, u32)> = Vec::new();
+    // Ranges taken so far, by start; they never overlap one another, so an
+    // edit need only be checked against its neighbours (linear in fixes).
+    let mut taken: std::collections::BTreeMap<u32, u32> = std::collections::BTreeMap::new();
+    let clashes = |taken: &std::collections::BTreeMap<u32, u32>, e: &Edit| {
+        let before = taken.range(..=e.start).next_back();
+        let after = taken.range(e.start..).next();
+        before.is_some_and(|(_, &t)| e.start <= t) || after.is_some_and(|(&s, _)| s <= e.end)
+    };
     let mut order: Vec<(usize, &&Fix)> = fixes
         .iter()
         .enumerate()
@@ -79,12 +86,14 @@ pub fn apply(text: &str, fixes: &[&Fix], threshold: Applicability) -> (String, V
         .collect();
     order.sort_by_key(|(_, f)| f.edits.first().map_or(0, |e| e.start));
     'fixes: for (i, f) in order {
-        for e in &f.edits {
-            if taken.iter().any(|&(s, t)| e.start <= t && s <= e.end) {
-                continue 'fixes;
-            }
+        // A fix's own edits may touch each other; other fixes' may not.
+        if f.edits.iter().any(|e| clashes(&taken, e)) {
+            continue 'fixes;
         }
-        taken.extend(f.edits.iter().map(|e| (e.start, e.end)));
+        for e in &f.edits {
+            let end = taken.get(&e.start).copied().unwrap_or(0).max(e.end);
+            taken.insert(e.start, end);
+        }
         chosen.push(f);
         chosen_at.push(i);
     }

@@ -161,7 +161,10 @@ impl<'a> Builder<'a> {
         c
     }
 
-    fn finish(self, pos: Pos) -> Result<Doc<'a>, String> {
+    fn finish(mut self, pos: Pos) -> Result<Doc<'a>, String> {
+        self.nodes.shrink_to_fit();
+        self.pairs.shrink_to_fit();
+        self.seq_items.shrink_to_fit();
         if let Some(root) = self.root {
             let c = self.cost[root as usize];
             // go-yaml v2 (decode.go, allowedAliasRatio) refuses documents whose
@@ -256,8 +259,9 @@ fn next_document_start(text: &str, from: usize, after: usize) -> Option<usize> {
 
 fn parse_from<'a>(text: &'a str, ctx: &Ctx<'_>, stream: &mut Stream<'a>) -> Result<(), ParseError> {
     let mut parser = Parser::new_from_str(text);
-    // About one node per 8 bytes of typical manifest text.
-    let capacity = (text.len() / 8).clamp(16, 1 << 20);
+    // Documents start small and grow: reserving for the whole file in every
+    // document made a many-document file allocate quadratically.
+    let capacity = 64;
     let mut b = Builder::new(0);
     let mut doc_pos = Pos::default();
     let mut in_doc = false;
