@@ -54,6 +54,18 @@ fn profile_errors(p: &Profile<'_>, path: &str, out: &mut Vec<ApiError>) {
     }
 }
 
+/// The Linux-only fields a Windows pod sets (`validateWindows`).
+fn forbid_on_windows(out: &mut Vec<ApiError>, path: &str, fields: &[(bool, &str)]) {
+    for (set, field) in fields {
+        if *set {
+            out.push(ApiError {
+                path: format!("{path}.{field}"),
+                message: "Forbidden: cannot be set for a windows pod".into(),
+            });
+        }
+    }
+}
+
 fn ids(sc: &SecurityContext<'_>, path: &str, out: &mut Vec<ApiError>) {
     let mut check = |field: &str, v: i64| {
         if !(0..=MAX_ID).contains(&v) {
@@ -99,25 +111,21 @@ pub fn api_errors(spec: &PodSpec<'_>, prefix: &str) -> Vec<ApiError> {
             profile_errors(p, &format!("{path}.appArmorProfile"), &mut out);
         }
         if windows {
-            for (set, field) in [
-                (sc.se_linux_options.is_some(), "seLinuxOptions"),
-                (sc.seccomp_profile.is_some(), "seccompProfile"),
-                (sc.app_armor_profile.is_some(), "appArmorProfile"),
-                (sc.fs_group.is_some(), "fsGroup"),
-                (sc.fs_group_change_policy.is_some(), "fsGroupChangePolicy"),
-                (!sc.sysctls.is_empty(), "sysctls"),
-                (sc.run_as_user.is_some(), "runAsUser"),
-                (sc.run_as_group.is_some(), "runAsGroup"),
-                (!sc.supplemental_groups.is_empty(), "supplementalGroups"),
-            ] {
-                if set {
-                    push(
-                        &mut out,
-                        format!("{path}.{field}"),
-                        "Forbidden: cannot be set for a windows pod",
-                    );
-                }
-            }
+            forbid_on_windows(
+                &mut out,
+                &path,
+                &[
+                    (sc.se_linux_options.is_some(), "seLinuxOptions"),
+                    (sc.seccomp_profile.is_some(), "seccompProfile"),
+                    (sc.app_armor_profile.is_some(), "appArmorProfile"),
+                    (sc.fs_group.is_some(), "fsGroup"),
+                    (sc.fs_group_change_policy.is_some(), "fsGroupChangePolicy"),
+                    (!sc.sysctls.is_empty(), "sysctls"),
+                    (sc.run_as_user.is_some(), "runAsUser"),
+                    (sc.run_as_group.is_some(), "runAsGroup"),
+                    (!sc.supplemental_groups.is_empty(), "supplementalGroups"),
+                ],
+            );
         }
     }
     let mut volume_names: Vec<&str> = Vec::new();
@@ -198,32 +206,28 @@ pub fn api_errors(spec: &PodSpec<'_>, prefix: &str) -> Vec<ApiError> {
             profile_errors(p, &format!("{path}.appArmorProfile"), &mut out);
         }
         if windows {
-            for (set, field) in [
-                (sc.se_linux_options.is_some(), "seLinuxOptions"),
-                (sc.seccomp_profile.is_some(), "seccompProfile"),
-                (sc.app_armor_profile.is_some(), "appArmorProfile"),
-                (sc.capabilities.is_some(), "capabilities"),
-                (
-                    sc.read_only_root_filesystem.is_some(),
-                    "readOnlyRootFilesystem",
-                ),
-                (sc.privileged.is_some(), "privileged"),
-                (
-                    sc.allow_privilege_escalation.is_some(),
-                    "allowPrivilegeEscalation",
-                ),
-                (sc.proc_mount.is_some(), "procMount"),
-                (sc.run_as_user.is_some(), "runAsUser"),
-                (sc.run_as_group.is_some(), "runAsGroup"),
-            ] {
-                if set {
-                    push(
-                        &mut out,
-                        format!("{path}.{field}"),
-                        "Forbidden: cannot be set for a windows pod",
-                    );
-                }
-            }
+            forbid_on_windows(
+                &mut out,
+                &path,
+                &[
+                    (sc.se_linux_options.is_some(), "seLinuxOptions"),
+                    (sc.seccomp_profile.is_some(), "seccompProfile"),
+                    (sc.app_armor_profile.is_some(), "appArmorProfile"),
+                    (sc.capabilities.is_some(), "capabilities"),
+                    (
+                        sc.read_only_root_filesystem.is_some(),
+                        "readOnlyRootFilesystem",
+                    ),
+                    (sc.privileged.is_some(), "privileged"),
+                    (
+                        sc.allow_privilege_escalation.is_some(),
+                        "allowPrivilegeEscalation",
+                    ),
+                    (sc.proc_mount.is_some(), "procMount"),
+                    (sc.run_as_user.is_some(), "runAsUser"),
+                    (sc.run_as_group.is_some(), "runAsGroup"),
+                ],
+            );
         }
     }
     out.sort();
@@ -437,6 +441,82 @@ mod tests {
             .into_iter()
             .next()
             .unwrap()
+    }
+
+    fn api(t: &str) -> Vec<String> {
+        let stream = crate::source::yaml::parse(t);
+        let mut out = Vec::new();
+        for obj in crate::model::objects(&stream.docs[0]) {
+            if let crate::model::Object::Workload(w) = obj {
+                let pod = w.pod.unwrap();
+                out.extend(
+                    api_errors(&pod.spec, "")
+                        .into_iter()
+                        .map(|e| format!("{}: {}", e.path, e.message)),
+                );
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn what_the_api_server_refuses() {
+        let pod =
+            |spec: &str| format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n{spec}");
+        assert_eq!(
+            api(&pod(
+                "  containers:\n  - name: a\n    securityContext: {privileged: true, allowPrivilegeEscalation: false}\n"
+            )),
+            [
+                "spec.containers[0].securityContext: Invalid value: cannot set `allowPrivilegeEscalation` to false and `privileged` to true"
+            ]
+        );
+        assert_eq!(
+            api(&pod(
+                "  containers:\n  - name: a\n    securityContext: {allowPrivilegeEscalation: false, capabilities: {add: [CAP_SYS_ADMIN]}}\n"
+            )),
+            [
+                "spec.containers[0].securityContext: Invalid value: cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN"
+            ]
+        );
+        assert_eq!(
+            api(&pod(
+                "  os: {name: windows}\n  securityContext: {runAsUser: 1000}\n  containers:\n  - name: a\n    securityContext: {readOnlyRootFilesystem: true}\n"
+            )),
+            [
+                "spec.containers[0].securityContext.readOnlyRootFilesystem: Forbidden: cannot be set for a windows pod",
+                "spec.securityContext.runAsUser: Forbidden: cannot be set for a windows pod",
+            ]
+        );
+        let bad = api(&pod(
+            "  volumes: [{name: web-, emptyDir: {}}, {name: a, emptyDir: {}}, {name: a, emptyDir: {}}]\n  containers:\n  - name: a\n    volumeMounts: [{name: a, mountPath: /x}, {name: a, mountPath: /x}, {name: b, mountPath: /y}]\n",
+        ));
+        assert_eq!(bad.len(), 4, "{bad:?}");
+        assert!(
+            bad.iter()
+                .any(|e| e.starts_with("spec.volumes[0].name: Invalid value"))
+        );
+        assert!(
+            bad.iter()
+                .any(|e| e == "spec.volumes[2].name: Duplicate value")
+        );
+        assert!(
+            bad.iter().any(|e| e
+                == "spec.containers[0].volumeMounts[1].mountPath: Invalid value: must be unique")
+        );
+        assert!(
+            bad.iter()
+                .any(|e| e == "spec.containers[0].volumeMounts[2].name: Not found")
+        );
+        assert_eq!(
+            api(&pod(
+                "  securityContext: {runAsUser: -1, seccompProfile: {type: Localhost}}\n  containers: [{name: a}]\n"
+            )),
+            [
+                "spec.securityContext.runAsUser: Invalid value: -1: must be between 0 and 2147483647, inclusive",
+                "spec.securityContext.seccompProfile: localhostProfile: Required value: must be set when type is Localhost",
+            ]
+        );
     }
 
     #[test]
