@@ -235,13 +235,13 @@ fn refusal(
     None
 }
 
-/// Applies `fixes` to `current` and checks the result document by
-/// document. Returns the new text and the fixes applied, or the fixes to
-/// refuse with the reason (at least one, so the caller makes progress).
 /// What `attempt` returns: the new text and the fixes applied, or the
 /// fixes to refuse with their reasons.
 type Attempt<'d> = Result<(String, Vec<&'d Diagnostic>), Vec<(&'d Diagnostic, String)>>;
 
+/// Applies `fixes` to `current` and checks the result document by
+/// document. Returns the new text and the fixes applied, or the fixes to
+/// refuse with the reason (at least one, so the caller makes progress).
 fn attempt<'d>(
     file: &str,
     current: &str,
