@@ -538,3 +538,21 @@ fn exit_status_survives_a_closed_pipe() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{out:?}");
 }
+
+#[test]
+fn fix_keeps_owner_and_group() {
+    use std::os::unix::fs::MetadataExt;
+    let d = Dir::new("owner");
+    d.create("pod.yaml", GOOD);
+    let p = d.path.join("pod.yaml");
+    if unsafe_is_root() {
+        // Root can give the file away; the fixed file must keep it.
+        std::os::unix::fs::chown(&p, Some(65534), Some(65534)).unwrap();
+    }
+    let before = std::fs::metadata(&p).unwrap();
+    let out = d.run(&["fix", "--unsafe-fixes", "pod.yaml"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let after = std::fs::metadata(&p).unwrap();
+    assert_ne!(before.ino(), after.ino(), "replaced through a rename");
+    assert_eq!((after.uid(), after.gid()), (before.uid(), before.gid()));
+}
