@@ -274,13 +274,18 @@ fn unreadable_file() {
     let root = unsafe_is_root();
     std::fs::set_permissions(&d.path, std::fs::Permissions::from_mode(0o755)).unwrap();
     let out = if root {
+        // A copy of the binary `nobody` can run wherever the checkout lives.
+        let bin = std::env::temp_dir().join(format!("podsec-nobody-{}", std::process::id()));
+        std::fs::copy(env!("CARGO_BIN_EXE_podsec"), &bin).unwrap();
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
         let o = std::process::Command::new("setpriv")
             .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(env!("CARGO_BIN_EXE_podsec"))
+            .arg(&bin)
             .args(["pss", "--level", "restricted", "."])
             .current_dir(&d.path)
             .output()
             .expect("setpriv (util-linux) runs the test as nobody");
+        let _ = std::fs::remove_file(&bin);
         Output {
             code: o.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
