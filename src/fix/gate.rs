@@ -54,6 +54,39 @@ fn profile_errors(p: &Profile<'_>, path: &str, out: &mut Vec<ApiError>) {
     }
 }
 
+/// The checks a pod's and a container's securityContext share: ID ranges,
+/// profile shapes, and (for a Windows pod) the Linux-only fields both
+/// levels have, plus `windows_only`, the level's own.
+fn both_levels(
+    sc: &SecurityContext<'_>,
+    path: &str,
+    windows: bool,
+    windows_only: &[(bool, &str)],
+    out: &mut Vec<ApiError>,
+) {
+    ids(sc, path, out);
+    if let Some(p) = &sc.seccomp_profile {
+        profile_errors(p, &format!("{path}.seccompProfile"), out);
+    }
+    if let Some(p) = &sc.app_armor_profile {
+        profile_errors(p, &format!("{path}.appArmorProfile"), out);
+    }
+    if windows {
+        forbid_on_windows(
+            out,
+            path,
+            &[
+                (sc.se_linux_options.is_some(), "seLinuxOptions"),
+                (sc.seccomp_profile.is_some(), "seccompProfile"),
+                (sc.app_armor_profile.is_some(), "appArmorProfile"),
+                (sc.run_as_user.is_some(), "runAsUser"),
+                (sc.run_as_group.is_some(), "runAsGroup"),
+            ],
+        );
+        forbid_on_windows(out, path, windows_only);
+    }
+}
+
 /// The Linux-only fields a Windows pod sets (`validateWindows`).
 fn forbid_on_windows(out: &mut Vec<ApiError>, path: &str, fields: &[(bool, &str)]) {
     for (set, field) in fields {
@@ -103,30 +136,18 @@ pub fn api_errors(spec: &PodSpec<'_>, prefix: &str) -> Vec<ApiError> {
     };
     if let Some(sc) = &spec.security_context {
         let path = format!("{prefix}spec.securityContext");
-        ids(sc, &path, &mut out);
-        if let Some(p) = &sc.seccomp_profile {
-            profile_errors(p, &format!("{path}.seccompProfile"), &mut out);
-        }
-        if let Some(p) = &sc.app_armor_profile {
-            profile_errors(p, &format!("{path}.appArmorProfile"), &mut out);
-        }
-        if windows {
-            forbid_on_windows(
-                &mut out,
-                &path,
-                &[
-                    (sc.se_linux_options.is_some(), "seLinuxOptions"),
-                    (sc.seccomp_profile.is_some(), "seccompProfile"),
-                    (sc.app_armor_profile.is_some(), "appArmorProfile"),
-                    (sc.fs_group.is_some(), "fsGroup"),
-                    (sc.fs_group_change_policy.is_some(), "fsGroupChangePolicy"),
-                    (!sc.sysctls.is_empty(), "sysctls"),
-                    (sc.run_as_user.is_some(), "runAsUser"),
-                    (sc.run_as_group.is_some(), "runAsGroup"),
-                    (!sc.supplemental_groups.is_empty(), "supplementalGroups"),
-                ],
-            );
-        }
+        both_levels(
+            sc,
+            &path,
+            windows,
+            &[
+                (sc.fs_group.is_some(), "fsGroup"),
+                (sc.fs_group_change_policy.is_some(), "fsGroupChangePolicy"),
+                (!sc.sysctls.is_empty(), "sysctls"),
+                (!sc.supplemental_groups.is_empty(), "supplementalGroups"),
+            ],
+            &mut out,
+        );
     }
     let mut volume_names: Vec<&str> = Vec::new();
     for (i, v) in spec.volumes.iter().enumerate() {
@@ -168,7 +189,6 @@ pub fn api_errors(spec: &PodSpec<'_>, prefix: &str) -> Vec<ApiError> {
             continue;
         };
         let path = format!("{base}.securityContext");
-        ids(sc, &path, &mut out);
         if sc.allow_privilege_escalation.is_some_and(|v| !v.v) {
             if sc.privileged.is_some_and(|v| v.v) {
                 push(
@@ -199,36 +219,25 @@ pub fn api_errors(spec: &PodSpec<'_>, prefix: &str) -> Vec<ApiError> {
                 "Unsupported value: supported values: \"Default\", \"Unmasked\"",
             );
         }
-        if let Some(p) = &sc.seccomp_profile {
-            profile_errors(p, &format!("{path}.seccompProfile"), &mut out);
-        }
-        if let Some(p) = &sc.app_armor_profile {
-            profile_errors(p, &format!("{path}.appArmorProfile"), &mut out);
-        }
-        if windows {
-            forbid_on_windows(
-                &mut out,
-                &path,
-                &[
-                    (sc.se_linux_options.is_some(), "seLinuxOptions"),
-                    (sc.seccomp_profile.is_some(), "seccompProfile"),
-                    (sc.app_armor_profile.is_some(), "appArmorProfile"),
-                    (sc.capabilities.is_some(), "capabilities"),
-                    (
-                        sc.read_only_root_filesystem.is_some(),
-                        "readOnlyRootFilesystem",
-                    ),
-                    (sc.privileged.is_some(), "privileged"),
-                    (
-                        sc.allow_privilege_escalation.is_some(),
-                        "allowPrivilegeEscalation",
-                    ),
-                    (sc.proc_mount.is_some(), "procMount"),
-                    (sc.run_as_user.is_some(), "runAsUser"),
-                    (sc.run_as_group.is_some(), "runAsGroup"),
-                ],
-            );
-        }
+        both_levels(
+            sc,
+            &path,
+            windows,
+            &[
+                (sc.capabilities.is_some(), "capabilities"),
+                (
+                    sc.read_only_root_filesystem.is_some(),
+                    "readOnlyRootFilesystem",
+                ),
+                (sc.privileged.is_some(), "privileged"),
+                (
+                    sc.allow_privilege_escalation.is_some(),
+                    "allowPrivilegeEscalation",
+                ),
+                (sc.proc_mount.is_some(), "procMount"),
+            ],
+            &mut out,
+        );
     }
     out.sort();
     out

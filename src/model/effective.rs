@@ -123,6 +123,8 @@ pub struct EffectiveSecurityContext<'a, 'd> {
     /// The image's user, when podsec knows it (for runAsUser and
     /// runAsGroup that the manifest leaves unset).
     pub image: Option<ImageUser>,
+    /// `rows()`, computed once (findings ask for one row each).
+    rows: std::cell::OnceCell<Vec<Row>>,
 }
 
 pub fn effective<'a, 'd>(
@@ -177,6 +179,7 @@ pub fn effective<'a, 'd>(
         supplemental_groups: p.map_or(&[], |x| &x.supplemental_groups[..]),
         sysctls: p.map_or(&[], |x| &x.sysctls[..]),
         image: None,
+        rows: std::cell::OnceCell::new(),
     }
 }
 
@@ -218,10 +221,19 @@ impl EffectiveSecurityContext<'_, '_> {
 
     /// The row of one field (`allowPrivilegeEscalation`, `runAsUser`…).
     pub fn row(&self, field: &str) -> Option<Row> {
-        self.rows().into_iter().find(|r| r.field == field)
+        self.rows
+            .get_or_init(|| self.compute_rows())
+            .iter()
+            .find(|r| r.field == field)
+            .cloned()
     }
 
+    /// Every field's row. Set `image` before the first call.
     pub fn rows(&self) -> Vec<Row> {
+        self.rows.get_or_init(|| self.compute_rows()).clone()
+    }
+
+    fn compute_rows(&self) -> Vec<Row> {
         let mut rows = Vec::new();
         let mut push = |field, origin, node, value: Json, display: String| {
             rows.push(Row {
