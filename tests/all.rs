@@ -9,3 +9,4 @@ mod robust;
 mod rules;
 mod scan_cli;
 mod util;
+mod yaml;

@@ -1,6 +1,7 @@
 //! Text in, span trees out. Knows nothing about Kubernetes.
 
 pub mod json;
+mod libyaml;
 pub mod tree;
 pub mod yaml;
 

@@ -3,86 +3,22 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span};
+use super::libyaml::{self, Event, Mark, Parser, ScalarStyle};
 
 use super::tree::{Children, Doc, Node, NodeId, NodeKind, Pos, Scalar, Value};
 use super::{ParseError, Stream};
 
-/// Deeper nesting than this is refused (no Kubernetes object comes close).
-pub const MAX_DEPTH: usize = 512;
-
-/// Maps the parser's character indices to byte offsets.
-struct Offsets {
-    /// Byte offset of every char, plus the text length; empty for ASCII text.
-    table: Vec<u32>,
-}
-
-impl Offsets {
-    fn new(text: &str) -> Offsets {
-        if text.is_ascii() {
-            return Offsets { table: Vec::new() };
-        }
-        let mut table: Vec<u32> = text.char_indices().map(|(b, _)| b as u32).collect();
-        table.push(text.len() as u32);
-        Offsets { table }
-    }
-
-    fn byte(&self, char_index: usize) -> u32 {
-        if self.table.is_empty() {
-            char_index as u32
-        } else {
-            let i = char_index.min(self.table.len() - 1);
-            self.table[i]
-        }
-    }
-
-    fn char_index(&self, byte: usize) -> usize {
-        if self.table.is_empty() {
-            byte
-        } else {
-            self.table.partition_point(|&b| (b as usize) < byte)
-        }
-    }
-}
-
-/// Where the slice being parsed starts in the whole text.
-#[derive(Clone, Copy)]
-struct Base {
-    char_index: usize,
-    line: usize,
-}
-
-struct Ctx<'o> {
-    offsets: &'o Offsets,
-    base: Base,
-}
-
-impl Ctx<'_> {
-    fn pos(&self, span: &Span) -> Pos {
-        Pos {
-            start: self.offsets.byte(self.base.char_index + span.start.index()),
-            end: self.offsets.byte(self.base.char_index + span.end.index()),
-            line: (self.base.line + span.start.line() - 1) as u32,
-            col: span.start.col() as u32 + 1,
-        }
-    }
-
-    fn marker_pos(&self, m: &Marker) -> Pos {
-        let start = self.offsets.byte(self.base.char_index + m.index());
-        Pos {
-            start,
-            end: start,
-            line: (self.base.line + m.line() - 1) as u32,
-            col: m.col() as u32 + 1,
-        }
-    }
-}
+/// Deeper nesting than this is refused, as go-yaml v2 refuses it (its
+/// scanner's `max_flow_level` and `max_indents`).
+pub const MAX_DEPTH: usize = 10_000;
 
 /// An open collection; its children so far are `scratch[start..]`.
 struct Open {
     id: NodeId,
     is_map: bool,
     start: usize,
+    /// The start column of a block collection; `usize::MAX` for flow.
+    col: usize,
 }
 
 /// Expanded-size bookkeeping, to refuse alias bombs the way go-yaml v2 does.
@@ -101,7 +37,7 @@ struct Builder<'a> {
     stack: Vec<Open>,
     /// Children of all open collections, innermost last.
     scratch: Vec<NodeId>,
-    anchors: HashMap<usize, NodeId>,
+    anchors: HashMap<Vec<u8>, NodeId>,
     root: Option<NodeId>,
 }
 
@@ -119,17 +55,17 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn push(&mut self, kind: NodeKind<'a>, pos: Pos, anchor: usize) -> NodeId {
+    fn push(&mut self, kind: NodeKind<'a>, pos: Pos, anchor: Option<&[u8]>) -> NodeId {
         let id = self.nodes.len() as NodeId;
         self.nodes.push(Node {
             kind,
             pos,
-            anchored: anchor != 0,
+            anchored: anchor.is_some(),
             flow: false,
         });
         self.cost.push(Cost::default());
-        if anchor != 0 {
-            self.anchors.insert(anchor, id);
+        if let Some(a) = anchor {
+            self.anchors.insert(a.to_vec(), id);
         }
         id
     }
@@ -149,6 +85,11 @@ impl<'a> Builder<'a> {
             aliased: children_cost.aliased,
             closed: true,
         };
+    }
+
+    /// A closed sequence's items.
+    fn scratch_items(&self, c: Children) -> &[NodeId] {
+        &self.seq_items[c.start as usize..(c.start + c.len) as usize]
     }
 
     fn sum(&self, ids: impl Iterator<Item = NodeId>) -> Cost {
@@ -195,165 +136,350 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Parses a YAML stream. A syntax error ends the document it is in; parsing
-/// resumes at the next `---` line so later documents are still read.
+/// Pulls every parse event out of a text and nothing more: the floor that
+/// the benchmarks measure podsec against (the same parser, no tree).
+/// Returns the number of events, or of events before the first error.
+pub fn pull_events(text: &str) -> usize {
+    let mut p = Parser::new(text.as_bytes());
+    let mut n = 0;
+    while let Some(Ok(_)) = p.next_event() {
+        n += 1;
+    }
+    n
+}
+
+/// Parses a whole YAML stream (see `Documents`).
 pub fn parse(text: &str) -> Stream<'_> {
-    let offsets = Offsets::new(text);
     let mut stream = Stream::default();
-    let mut base = Base {
-        char_index: 0,
-        line: 1,
-    };
-    let mut byte_base = 0usize;
-    loop {
-        let ctx = Ctx {
-            offsets: &offsets,
-            base,
-        };
-        match parse_from(&text[byte_base..], &ctx, &mut stream) {
-            Ok(()) => break,
-            Err(err) => {
-                let resume_from = err.pos.start as usize;
-                stream.errors.push(err);
-                // Resume at the next line that starts a document.
-                let Some(next) = next_document_start(text, resume_from.max(byte_base), byte_base)
-                else {
-                    break;
-                };
-                byte_base = next;
-                base = Base {
-                    char_index: offsets.char_index(next),
-                    line: 1 + text.as_bytes()[..next]
-                        .iter()
-                        .filter(|&&b| b == b'\n')
-                        .count(),
-                };
-            }
+    for doc in Documents::new(text) {
+        match doc {
+            Ok(d) => stream.docs.push(d),
+            Err(e) => stream.errors.push(e),
         }
     }
     stream
 }
 
-/// The first line at or after the line holding `from` that starts with
-/// `---`, and that begins after `after` (so parsing always moves on).
-fn next_document_start(text: &str, from: usize, after: usize) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut i = text[..from].rfind('\n').map_or(0, |n| n + 1);
-    while i < bytes.len() {
-        let rest = &bytes[i..];
-        if i > after
-            && rest.starts_with(b"---")
-            && rest
-                .get(3)
-                .is_none_or(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
-        {
-            return Some(i);
-        }
-        while i < bytes.len() && bytes[i] != b'\n' {
-            i += 1;
-        }
-        i += 1;
-    }
-    None
+/// The documents of a YAML stream, one at a time, so a large file never
+/// holds more than one document's tree. A syntax error ends the document it
+/// is in; parsing resumes at the next `---` line so later documents are
+/// still read.
+pub struct Documents<'a> {
+    text: &'a str,
+    parser: Parser<'a>,
+    /// Where the text being parsed starts in `text` (byte, 0-based line).
+    base: usize,
+    base_line: usize,
+    /// Documents of this segment already returned (skipped when the
+    /// segment is parsed again with patched escapes).
+    emitted: usize,
+    skip: usize,
+    /// Bytes changed (segment offset, new byte) where go-yaml v2 accepts
+    /// what libyaml refuses; the characters they decode to are turned back
+    /// (`unmap`: placeholder, original).
+    patches: Vec<(usize, u8)>,
+    unmap: Vec<(char, char)>,
+    b: Builder<'a>,
+    doc_pos: Pos,
+    in_doc: bool,
+    flow_depth: usize,
+    /// Start columns of the open block collections (go-yaml's indent stack).
+    block_cols: Vec<usize>,
+    done: bool,
 }
 
-fn parse_from<'a>(text: &'a str, ctx: &Ctx<'_>, stream: &mut Stream<'a>) -> Result<(), ParseError> {
-    let mut parser = Parser::new_from_str(text);
-    // Documents start small and grow: reserving for the whole file in every
-    // document made a many-document file allocate quadratically.
-    let capacity = 64;
-    let mut b = Builder::new(0);
-    let mut doc_pos = Pos::default();
-    let mut in_doc = false;
-    while let Some(item) = parser.next_event() {
-        let (event, span) = item.map_err(|e| ParseError {
-            pos: ctx.marker_pos(e.marker()),
-            // saphyr's own depth limit (flow collections) gets the same
-            // wording as ours.
-            message: match e.info() {
-                "recursion limit exceeded" => super::TOO_DEEP.to_string(),
-                other => other.to_string(),
-            },
-        })?;
-        let err = |msg: &str| ParseError {
-            pos: ctx.pos(&span),
-            message: msg.to_string(),
+impl<'a> Documents<'a> {
+    pub fn new(text: &'a str) -> Documents<'a> {
+        // The byte-order mark is left out of what libyaml reads: it would
+        // count it as a column of the first line.
+        let base = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        Documents {
+            text,
+            parser: Parser::new(&text.as_bytes()[base..]),
+            base,
+            base_line: 0,
+            emitted: 0,
+            skip: 0,
+            patches: Vec::new(),
+            unmap: Vec::new(),
+            b: Builder::new(0),
+            doc_pos: Pos::default(),
+            in_doc: false,
+            flow_depth: 0,
+            block_cols: Vec::new(),
+            done: false,
+        }
+    }
+
+    fn pos(&self, start: Mark, end: Mark) -> Pos {
+        let col = start.column as u32 + 1;
+        Pos {
+            start: (self.base + start.index) as u32,
+            end: (self.base + end.index) as u32,
+            line: (self.base_line + start.line + 1) as u32,
+            col,
+        }
+    }
+
+    fn error_at(&self, m: Mark, message: String) -> ParseError {
+        ParseError {
+            pos: self.pos(m, m),
+            message,
+        }
+    }
+
+    /// Starts parsing `segment` (an offset in `text`) afresh.
+    fn restart(&mut self, segment: usize) {
+        let line_base = if segment == self.base {
+            self.base_line
+        } else {
+            self.base_line
+                + self.text.as_bytes()[self.base..segment]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count()
         };
-        match event {
-            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
-            Event::DocumentStart(_) => {
-                b = Builder::new(capacity);
-                doc_pos = ctx.pos(&span);
-                in_doc = true;
+        let rest = &self.text.as_bytes()[segment..];
+        self.parser = if self.patches.is_empty() {
+            Parser::new(rest)
+        } else {
+            let mut copy = rest.to_vec();
+            for &(i, b) in &self.patches {
+                copy[i] = b;
+            }
+            Parser::new_owned(copy)
+        };
+        self.base = segment;
+        self.base_line = line_base;
+        self.b = Builder::new(0);
+        self.in_doc = false;
+        self.flow_depth = 0;
+        self.block_cols.clear();
+    }
+
+    /// Where libyaml refuses what go-yaml v2 (a port of an older libyaml)
+    /// reads, parse the segment again with the spot patched to bytes of the
+    /// same length that nothing else in the text produces, and turn them
+    /// back in the scalars. Two cases: the `\'` escape in a double-quoted
+    /// scalar (go-yaml reads `'`), and `:` followed by `,[]{}?` inside a
+    /// plain scalar in a flow collection (go-yaml keeps the colon in the
+    /// scalar: `{a:}` is the key `a:`).
+    fn patch(&mut self, e: &libyaml::Error) -> bool {
+        let at = e.mark.index;
+        let rest = &self.text.as_bytes()[self.base + at..];
+        let t = self.text;
+        let (offset, byte, placeholder, original) =
+            if e.problem == "found unknown escape character" && rest.starts_with(b"\\'") {
+                if t.contains("\\x") || t.contains("\\u") || t.contains("\\U") {
+                    return false;
+                }
+                let Some(&(letter, decoded)) = [
+                    (b'a', '\u{7}'),
+                    (b'e', '\u{1b}'),
+                    (b'v', '\u{b}'),
+                    (b'f', '\u{c}'),
+                ]
+                .iter()
+                .find(|(l, c)| {
+                    !t.contains(&format!("\\{}", *l as char))
+                        && self.unmap.iter().all(|(p, o)| p != c || *o == '\'')
+                }) else {
+                    return false;
+                };
+                (at + 1, letter, decoded, '\'')
+            } else if e.problem == "found unexpected ':'"
+                && rest.first() == Some(&b':')
+                && rest.get(1).is_some_and(|c| b",[]{}?".contains(c))
+            {
+                let Some(&p) = b"^~`;=$".iter().find(|&&p| {
+                    !t.as_bytes().contains(&p)
+                        && self.unmap.iter().all(|(c, o)| *c != p as char || *o == ':')
+                }) else {
+                    return false;
+                };
+                (at, p, p as char, ':')
+            } else {
+                return false;
+            };
+        if !self.unmap.contains(&(placeholder, original)) {
+            self.unmap.push((placeholder, original));
+        }
+        self.patches.push((offset, byte));
+        self.skip = self.emitted;
+        self.emitted = 0;
+        self.restart(self.base);
+        true
+    }
+
+    /// One event; `Ok(Some(doc))` when it ends a document.
+    fn step(&mut self, raw: &libyaml::RawEvent) -> Result<Option<Doc<'a>>, ParseError> {
+        let (sm, em) = (raw.start(), raw.end());
+        let err = |this: &Self, msg: String| ParseError {
+            pos: this.pos(sm, em),
+            message: msg,
+        };
+        match raw.event() {
+            Event::StreamStart | Event::StreamEnd => {}
+            Event::DocumentStart { version } => {
+                if let Some((major, minor)) = version
+                    && (major != 1 || minor != 1)
+                {
+                    return Err(err(self, "found incompatible YAML document".into()));
+                }
+                self.b = Builder::new(0);
+                self.doc_pos = self.pos(sm, em);
+                self.in_doc = true;
             }
             Event::DocumentEnd => {
-                if in_doc {
-                    let mut done = std::mem::replace(&mut b, Builder::new(0));
-                    let base = ctx.offsets.byte(ctx.base.char_index) as usize;
-                    super::tree::settle_spans(&mut done.nodes, &done.pairs, text, base);
-                    let doc = done.finish(doc_pos).map_err(|m| err(&m))?;
-                    stream.docs.push(doc);
+                if self.in_doc {
+                    self.in_doc = false;
+                    let mut done = std::mem::replace(&mut self.b, Builder::new(0));
+                    super::tree::settle_spans(&mut done.nodes, &done.pairs, self.text, 0);
+                    let doc = done.finish(self.doc_pos).map_err(|m| err(self, m))?;
+                    return Ok(Some(doc));
                 }
-                in_doc = false;
             }
-            Event::Scalar(text, style, anchor, tag) => {
-                let value = match (style, &tag) {
-                    (_, Some(t)) => resolve_tagged(&t.handle, &t.suffix, &text),
+            Event::Scalar {
+                anchor,
+                tag,
+                value,
+                style,
+            } => {
+                let pos = self.pos(sm, em);
+                if style == ScalarStyle::DoubleQuoted
+                    && let Some(at) = slash_escape(self.text, pos.start as usize, pos.end as usize)
+                {
+                    return Err(ParseError {
+                        pos: Pos {
+                            start: at as u32,
+                            end: at as u32,
+                            line: pos.line,
+                            col: pos.col,
+                        },
+                        message: "found unknown escape character while parsing a quoted scalar"
+                            .into(),
+                    });
+                }
+                if style == ScalarStyle::Plain
+                    && self.flow_depth > 0
+                    && let Some(q) = self.text[pos.start as usize..pos.end as usize]
+                        .char_indices()
+                        .skip(1)
+                        .find(|&(_, c)| c == '?')
+                {
+                    // go-yaml v2 ends a plain scalar at `?` in a flow
+                    // collection, and the `?` that follows is out of place.
+                    let in_map = self.b.stack.last().is_some_and(|o| o.is_map);
+                    let at = pos.start + q.0 as u32;
+                    return Err(ParseError {
+                        pos: Pos {
+                            start: at,
+                            end: at,
+                            line: pos.line,
+                            col: pos.col
+                                + self.text[pos.start as usize..at as usize].chars().count() as u32,
+                        },
+                        message: format!(
+                            "did not find expected ',' or '{}'",
+                            if in_map { '}' } else { ']' }
+                        ),
+                    });
+                }
+                let text = self.scalar_text(value, pos, style);
+                let value = match (style, tag) {
+                    (_, Some(t)) => resolve_full_tag(t, &text),
                     (ScalarStyle::Plain, None) => resolve_plain(&text),
                     // Quoted and block scalars are always strings.
                     _ => Value::Str,
                 };
-                let id = b.push(
-                    NodeKind::Scalar(Scalar { text, value }),
-                    ctx.pos(&span),
-                    anchor,
-                );
-                b.close(id, Cost::default());
-                b.attach(id);
+                let id = self
+                    .b
+                    .push(NodeKind::Scalar(Scalar { text, value }), pos, anchor);
+                self.b.close(id, Cost::default());
+                self.b.attach(id);
             }
-            Event::Alias(anchor) => {
-                let Some(&target) = b.anchors.get(&anchor) else {
-                    return Err(err("unknown anchor"));
+            Event::Alias { anchor } => {
+                let Some(&target) = self.b.anchors.get(anchor) else {
+                    return Err(err(
+                        self,
+                        format!(
+                            "unknown anchor '{}' referenced",
+                            String::from_utf8_lossy(anchor)
+                        ),
+                    ));
                 };
-                let tc = b.cost[target as usize];
+                let tc = self.b.cost[target as usize];
                 if !tc.closed {
-                    return Err(err("an alias may not refer to a node that contains it"));
+                    return Err(err(
+                        self,
+                        "an alias may not refer to a node that contains it".into(),
+                    ));
                 }
-                let id = b.push(NodeKind::Alias(target), ctx.pos(&span), 0);
-                b.cost[id as usize] = Cost {
+                let id = self.b.push(NodeKind::Alias(target), self.pos(sm, em), None);
+                self.b.cost[id as usize] = Cost {
                     total: tc.total.saturating_add(1),
                     aliased: tc.total,
                     closed: true,
                 };
-                b.attach(id);
+                self.b.attach(id);
             }
-            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
-                if b.stack.len() >= MAX_DEPTH {
-                    return Err(err(super::TOO_DEEP));
+            ev @ (Event::SequenceStart { .. } | Event::MappingStart { .. }) => {
+                let (anchor, flow, is_map) = match ev {
+                    Event::SequenceStart { anchor, flow } => (anchor, flow, false),
+                    Event::MappingStart { anchor, flow } => (anchor, flow, true),
+                    _ => unreachable!(),
+                };
+                if flow {
+                    self.flow_depth += 1;
+                } else if self.flow_depth == 0
+                    && self.block_cols.last().is_none_or(|&c| sm.column > c)
+                {
+                    self.block_cols.push(sm.column);
                 }
-                let is_map = matches!(event, Event::MappingStart(..));
-                let pos = ctx.pos(&span);
+                if self.flow_depth > MAX_DEPTH || self.block_cols.len() > MAX_DEPTH {
+                    return Err(err(self, super::TOO_DEEP.into()));
+                }
+                let pos = self.pos(sm, em);
                 let kind = if is_map {
                     NodeKind::Map(Children::default())
                 } else {
                     NodeKind::Seq(Children::default())
                 };
-                let id = b.push(kind, pos, anchor);
-                let start = b.scratch.len();
-                b.stack.push(Open { id, is_map, start });
+                let id = self.b.push(kind, pos, anchor);
+                let start = self.b.scratch.len();
+                self.b.stack.push(Open {
+                    id,
+                    is_map,
+                    start,
+                    col: if flow { usize::MAX } else { sm.column },
+                });
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 // A flow collection's end event covers its closing bracket;
                 // a block collection's is empty, at the next token.
-                let ep = ctx.pos(&span);
-                let flow = ep.end > ep.start;
-                let end = if flow { ep.end } else { ep.start };
+                let ep = self.pos(sm, em);
+                let b = &mut self.b;
                 let Some(open) = b.stack.pop() else {
-                    return Err(err("unbalanced collection end"));
+                    return Err(err(self, "unbalanced collection end".into()));
                 };
+                let flow = open.col == usize::MAX;
+                if flow {
+                    self.flow_depth -= 1;
+                } else if self.flow_depth == 0
+                    && self.block_cols.last() == Some(&open.col)
+                    && !b.stack.iter().any(|o| o.col == open.col)
+                {
+                    self.block_cols.pop();
+                }
+                let end = if flow { ep.end } else { ep.start };
                 let id = open.id;
                 let children = &b.scratch[open.start..];
                 let cost = b.sum(children.iter().copied());
+                if open.is_map
+                    && let Some(m) = invalid_pair(b, children)
+                {
+                    return Err(err(self, m));
+                }
                 let kind = if open.is_map {
                     let start = b.pairs.len() as u32;
                     b.pairs
@@ -379,8 +505,169 @@ fn parse_from<'a>(text: &'a str, ctx: &Ctx<'_>, stream: &mut Stream<'a>) -> Resu
                 b.attach(id);
             }
         }
+        Ok(None)
     }
-    Ok(())
+
+    /// A scalar's text, borrowed from the input when it is written there
+    /// as is (most scalars), else the parser's decoded copy.
+    fn scalar_text(&self, value: &[u8], pos: Pos, style: ScalarStyle) -> Cow<'a, str> {
+        let (s, e) = (pos.start as usize, pos.end as usize);
+        let raw = match style {
+            ScalarStyle::Plain => self.text.get(s..e),
+            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted if e >= s + 2 => {
+                self.text.get(s + 1..e - 1)
+            }
+            _ => None,
+        };
+        if let Some(r) = raw
+            && r.as_bytes() == value
+        {
+            return Cow::Borrowed(r);
+        }
+        let mut owned = String::from_utf8_lossy(value).into_owned();
+        for &(p, o) in &self.unmap {
+            if owned.contains(p) {
+                owned = owned.replace(p, o.encode_utf8(&mut [0; 4]));
+            }
+        }
+        Cow::Owned(owned)
+    }
+}
+
+impl<'a> Iterator for Documents<'a> {
+    type Item = Result<Doc<'a>, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            let Some(item) = self.parser.next_event() else {
+                self.done = true;
+                break;
+            };
+            let result = match item {
+                Ok(raw) => self.step(&raw),
+                Err(e) => {
+                    if self.patch(&e) {
+                        continue;
+                    }
+                    let mut message = e.problem.clone();
+                    if let Some((c, m)) = &e.context {
+                        message =
+                            format!("{message} ({c} at line {})", self.base_line + m.line + 1);
+                    }
+                    Err(self.error_at(e.mark, message))
+                }
+            };
+            match result {
+                Ok(None) => {}
+                Ok(Some(doc)) => {
+                    self.emitted += 1;
+                    if self.skip > 0 {
+                        self.skip -= 1;
+                        continue;
+                    }
+                    return Some(Ok(doc));
+                }
+                Err(err) => {
+                    // Resume at the next line that starts a document.
+                    let from = (err.pos.start as usize).max(self.base);
+                    match next_document_start(self.text, from, self.base) {
+                        Some(next) => {
+                            self.patches.clear();
+                            self.unmap.clear();
+                            self.emitted = 0;
+                            self.skip = 0;
+                            self.restart(next);
+                        }
+                        None => self.done = true,
+                    }
+                    return Some(Err(err));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// What go-yaml v2 refuses when it decodes a mapping into Go values: a
+/// collection as a key, and a merge (`<<`) of anything but a mapping or a
+/// sequence of mappings.
+fn invalid_pair(b: &Builder<'_>, children: &[NodeId]) -> Option<String> {
+    let resolve = |id: NodeId| match b.nodes[id as usize].kind {
+        NodeKind::Alias(t) => t,
+        _ => id,
+    };
+    let is_map = |id: NodeId| matches!(b.nodes[resolve(id) as usize].kind, NodeKind::Map(_));
+    for kv in children.chunks_exact(2) {
+        match &b.nodes[resolve(kv[0]) as usize].kind {
+            NodeKind::Map(_) => return Some("invalid map key: a mapping".into()),
+            NodeKind::Seq(_) => return Some("invalid map key: a sequence".into()),
+            NodeKind::Scalar(s) if s.text == super::tree::MERGE_KEY && s.value == Value::Str => {
+                let ok = match &b.nodes[resolve(kv[1]) as usize].kind {
+                    NodeKind::Map(_) => true,
+                    NodeKind::Seq(c) => b.scratch_items(*c).iter().all(|&i| is_map(i)),
+                    _ => false,
+                };
+                if !ok {
+                    return Some("map merge requires map or sequence of maps as the value".into());
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The offset of a `\/` escape in a double-quoted scalar's source: libyaml
+/// reads it as `/`, go-yaml v2 refuses it.
+fn slash_escape(text: &str, start: usize, end: usize) -> Option<usize> {
+    let raw = text.as_bytes().get(start..end)?;
+    if !raw.windows(2).any(|w| w == b"\\/") {
+        return None;
+    }
+    let mut i = 0;
+    while i + 1 < raw.len() {
+        if raw[i] == b'\\' {
+            if raw[i + 1] == b'/' {
+                return Some(start + i);
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+/// The first line at or after the line holding `from` that starts with
+/// `---`, and that begins after `after` (so parsing always moves on).
+fn next_document_start(text: &str, from: usize, after: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = text[..from].rfind('\n').map_or(0, |n| n + 1);
+    while i < bytes.len() {
+        let rest = &bytes[i..];
+        if i > after
+            && rest.starts_with(b"---")
+            && rest
+                .get(3)
+                .is_none_or(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+        {
+            return Some(i);
+        }
+        while i < bytes.len() && bytes[i] != b'\n' {
+            i += 1;
+        }
+        i += 1;
+    }
+    None
+}
+
+/// A tag as libyaml resolves it (`!!int` is `tag:yaml.org,2002:int`).
+fn resolve_full_tag(tag: &[u8], text: &str) -> Value {
+    let tag = String::from_utf8_lossy(tag);
+    match tag.strip_prefix("tag:yaml.org,2002:") {
+        Some(suffix) => resolve_tagged("!!", suffix, text),
+        None => Value::Str,
+    }
 }
 
 /// Types a plain scalar the way go-yaml v2 (`resolve.go`) does when decoding
