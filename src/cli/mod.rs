@@ -6,6 +6,7 @@ mod fix;
 
 mod inspect;
 mod kustomize;
+mod par;
 mod pss;
 mod scan;
 mod write;
@@ -15,6 +16,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+pub use crate::output::write_json_item;
 use crate::pss::{Level, Version};
 use crate::rules::{Lang, Selection, Severity};
 
@@ -63,6 +65,10 @@ enum Command {
         /// Files or directories (`.yaml`, `.yml`, `.json`), `-` for stdin.
         #[arg(required = true)]
         paths: Vec<String>,
+        /// Worker threads (0: one per available core). The output is the
+        /// same, in the same order, whatever the number.
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        threads: usize,
         /// The name standard input (`-`) is reported under, and read as
         /// (`pod.yaml`, `Dockerfile`); without it, stdin's kind is told by
         /// its content.
@@ -108,6 +114,10 @@ enum Command {
         /// With --fix: print the fixes as a unified diff, write nothing.
         #[arg(long, requires = "fix")]
         diff: bool,
+        /// Worker threads (0: one per available core). The output is the
+        /// same, in the same order, whatever the number.
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        threads: usize,
     },
     /// Harden manifests in place: byte-range edits that keep every comment.
     ///
@@ -223,7 +233,15 @@ pub fn main() -> ExitCode {
             format,
             paths,
             stdin_filename,
-        } => pss::run(level, version, format, &paths, stdin_filename.as_deref()),
+            threads,
+        } => pss::run(
+            level,
+            version,
+            format,
+            &paths,
+            stdin_filename.as_deref(),
+            threads_or_default(threads),
+        ),
         Command::Inspect {
             format,
             paths,
@@ -242,6 +260,7 @@ pub fn main() -> ExitCode {
             unsafe_fixes,
             diff,
             stdin_filename,
+            threads,
         } => {
             let paths = if paths.is_empty() {
                 vec![".".into()]
@@ -283,6 +302,7 @@ pub fn main() -> ExitCode {
                 color,
                 stdin_name: stdin_filename,
                 report_to_stderr,
+                threads: threads_or_default(threads),
             })
         }
         Command::Fix {
@@ -333,6 +353,10 @@ pub fn main() -> ExitCode {
     finish(result)
 }
 
+fn threads_or_default(n: usize) -> usize {
+    if n == 0 { par::default_threads() } else { n }
+}
+
 fn finish(result: io::Result<u8>) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
@@ -347,11 +371,11 @@ fn finish(result: io::Result<u8>) -> ExitCode {
 /// Buffered standard output. A closed pipe (`podsec scan | head -1`) is
 /// not an error: output stops, the work goes on, and the exit code still
 /// tells whether there were findings.
-pub fn stdout() -> io::BufWriter<PipeSafe<io::StdoutLock<'static>>> {
+pub fn stdout() -> io::BufWriter<PipeSafe<io::Stdout>> {
     io::BufWriter::with_capacity(
         64 * 1024,
         PipeSafe {
-            inner: io::stdout().lock(),
+            inner: io::stdout(),
             closed: false,
         },
     )

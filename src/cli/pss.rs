@@ -4,10 +4,12 @@ use std::io::{self, Write};
 
 use serde_json::{Value as Json, json};
 
-use super::{EXIT_ERROR, EXIT_FINDINGS, Format, stdout, write_json};
-use crate::engine::{PssOutcome, pss_file};
+use super::par::Chunk;
+use super::{EXIT_ERROR, EXIT_FINDINGS, Format, stdout, write_json_item};
+use crate::engine::PssOutcome;
+use crate::engine::pss::pss_each;
 use crate::input::InputError;
-use crate::input::{each_text, gather, manifest_name, nothing_found};
+use crate::input::{decode_text, gather, manifest_name, nothing_found};
 use crate::pss::{Level, Version, Violation, aggregate};
 
 fn violations_json(v: &[Violation]) -> Json {
@@ -18,12 +20,107 @@ fn violations_json(v: &[Violation]) -> Json {
     )
 }
 
+/// What one file adds to the totals.
+#[derive(Default)]
+struct Tally {
+    workloads: usize,
+    forbidden: usize,
+    /// Workloads whose strictest level is privileged, baseline, restricted.
+    strictest: [usize; 3],
+    skipped: usize,
+    errors: Vec<InputError>,
+}
+
+fn level_index(l: Level) -> usize {
+    match l {
+        Level::Privileged => 0,
+        Level::Baseline => 1,
+        Level::Restricted => 2,
+    }
+}
+
+/// One workload's report: a text line (or lines), or a JSON row.
+fn render(
+    out: &mut Chunk<'_, '_>,
+    w: &PssOutcome,
+    level: Option<Level>,
+    version: Version,
+    format: Format,
+    scratch: &mut Vec<u8>,
+) -> io::Result<()> {
+    match (level, format) {
+        (Some(level), Format::Text) => {
+            let v = &w.results[0].1;
+            if !v.is_empty() {
+                writeln!(
+                    out,
+                    "{}:{}:{}: {}: violates PodSecurity \"{}:{}\": {}",
+                    w.file,
+                    w.line,
+                    w.column,
+                    w.display_name(),
+                    level,
+                    version,
+                    aggregate(v)
+                )?;
+            }
+        }
+        (None, Format::Text) => {
+            writeln!(
+                out,
+                "{}:{}:{}: {}: {}",
+                w.file,
+                w.line,
+                w.column,
+                w.display_name(),
+                strictest(w)
+            )?;
+            for (l, v) in &w.results {
+                if !v.is_empty() {
+                    writeln!(out, "  {l}: {}", aggregate(v))?;
+                }
+            }
+        }
+        (Some(_), Format::Json) => {
+            let v = &w.results[0].1;
+            let row = json!({
+                "file": w.file, "line": w.line, "column": w.column,
+                "kind": w.kind, "name": w.name, "namespace": w.namespace,
+                "allowed": v.is_empty(),
+                "message": aggregate(v),
+                "violations": violations_json(v),
+            });
+            out.item(b',');
+            write_json_item(out, &row, "    ", scratch)?;
+        }
+        (None, Format::Json) => {
+            let mut levels = serde_json::Map::new();
+            for (l, v) in &w.results {
+                levels.insert(
+                    l.to_string(),
+                    json!({"allowed": v.is_empty(), "message": aggregate(v), "violations": violations_json(v)}),
+                );
+            }
+            let row = json!({
+                "file": w.file, "line": w.line, "column": w.column,
+                "kind": w.kind, "name": w.name, "namespace": w.namespace,
+                "strictest": strictest(w).as_str(),
+                "levels": levels,
+            });
+            out.item(b',');
+            write_json_item(out, &row, "    ", scratch)?;
+        }
+    }
+    Ok(())
+}
+
 pub fn run(
     level: Option<Level>,
     version: Version,
     format: Format,
     paths: &[String],
     stdin_name: Option<&str>,
+    threads: usize,
 ) -> io::Result<u8> {
     let levels: Vec<Level> = match level {
         Some(l) => vec![l],
@@ -34,113 +131,109 @@ pub fn run(
     for s in &gathered.skipped {
         eprintln!("{s}");
     }
-    let mut out = stdout();
-    let mut workloads: Vec<PssOutcome> = Vec::new();
-    let mut skipped = 0;
-    let mut forbidden = 0usize;
-    let mut json_rows = Vec::new();
     for e in &errors {
         eprintln!("{e}");
     }
-    let mut file_errors = Vec::new();
-    each_text(&sources, &mut errors, |name, text| {
-        let file = pss_file(name, text, &levels, version);
-        for e in &file.errors {
-            eprintln!("{e}");
-        }
-        file_errors.extend(file.errors);
-        skipped += file.skipped;
-        for w in file.workloads {
-            match (level, format) {
-                (Some(level), Format::Text) => {
-                    let v = &w.results[0].1;
-                    if !v.is_empty() {
-                        forbidden += 1;
-                        writeln!(
-                            out,
-                            "{}:{}:{}: {}: violates PodSecurity \"{}:{}\": {}",
-                            w.file,
-                            w.line,
-                            w.column,
-                            w.display_name(),
-                            level,
-                            version,
-                            aggregate(v)
-                        )?;
-                    }
-                }
-                (None, Format::Text) => {
-                    let best = strictest(&w);
-                    writeln!(
-                        out,
-                        "{}:{}:{}: {}: {}",
-                        w.file,
-                        w.line,
-                        w.column,
-                        w.display_name(),
-                        best
-                    )?;
-                    for (l, v) in &w.results {
-                        if !v.is_empty() {
-                            writeln!(out, "  {l}: {}", aggregate(v))?;
-                        }
-                    }
-                }
-                (Some(_), Format::Json) => {
-                    let v = &w.results[0].1;
-                    if !v.is_empty() {
-                        forbidden += 1;
-                    }
-                    json_rows.push(json!({
-                        "file": w.file, "line": w.line, "column": w.column,
-                        "kind": w.kind, "name": w.name, "namespace": w.namespace,
-                        "allowed": v.is_empty(),
-                        "message": aggregate(v),
-                        "violations": violations_json(v),
-                    }));
-                }
-                (None, Format::Json) => {
-                    let mut levels = serde_json::Map::new();
-                    for (l, v) in &w.results {
-                        levels.insert(
-                            l.to_string(),
-                            json!({"allowed": v.is_empty(), "message": aggregate(v), "violations": violations_json(v)}),
-                        );
-                    }
-                    json_rows.push(json!({
-                        "file": w.file, "line": w.line, "column": w.column,
-                        "kind": w.kind, "name": w.name, "namespace": w.namespace,
-                        "strictest": strictest(&w).as_str(),
-                        "levels": levels,
-                    }));
-                }
-            }
-            workloads.push(w);
-        }
-        Ok(())
-    })?;
-    errors.extend(file_errors);
-    let total = workloads.len();
+    let mut out = stdout();
     if format == Format::Json {
-        let errors_json: Vec<Json> = errors.iter().map(error_json).collect();
-        let mut doc = json!({
-            "version": version.to_string(),
-            "evaluated_version": format!("v1.{}", version.minor()),
-            "workloads": json_rows,
-            "errors": errors_json,
-        });
-        let summary = match level {
-            Some(l) => {
-                doc["level"] = json!(l.as_str());
-                json!({"workloads": total, "allowed": total - forbidden, "forbidden": forbidden, "skipped": skipped, "errors": errors.len()})
-            }
-            None => {
-                let count = |l: Level| workloads.iter().filter(|w| strictest(w) == l).count();
-                json!({"workloads": total, "restricted": count(Level::Restricted), "baseline": count(Level::Baseline), "privileged": count(Level::Privileged), "skipped": skipped, "errors": errors.len()})
+        // Streamed: the rows come as the files are read.
+        write!(
+            out,
+            "{{\n  \"version\": {},\n  \"evaluated_version\": \"v1.{}\",",
+            Json::from(version.to_string()),
+            version.minor()
+        )?;
+        if let Some(l) = level {
+            write!(out, "\n  \"level\": \"{}\",", l.as_str())?;
+        }
+        write!(out, "\n  \"workloads\": [")?;
+    }
+    let mut err = io::stderr();
+    let tallies = super::par::run(sources.len(), threads, &mut out, &mut err, |i, chunk| {
+        let mut t = Tally::default();
+        let src = &sources[i];
+        let name = src.name();
+        let bytes = match src.read() {
+            Ok(b) => b,
+            Err(e) => {
+                let _ = writeln!(chunk.err, "{e}");
+                t.errors.push(e);
+                return t;
             }
         };
-        doc["summary"] = summary;
-        write_json(&mut out, &doc)?;
+        let text = match decode_text(&name, &bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                let _ = writeln!(chunk.err, "{e}");
+                t.errors.push(e);
+                return t;
+            }
+        };
+        let mut scratch = Vec::new();
+        let (file_errors, skipped) = pss_each(&name, text, &levels, version, |w| {
+            t.workloads += 1;
+            let s = strictest(&w);
+            t.strictest[level_index(s)] += 1;
+            if level.is_some() && !w.results[0].1.is_empty() {
+                t.forbidden += 1;
+            }
+            // A chunk buffers in memory: writing to it cannot fail.
+            let _ = render(chunk, &w, level, version, format, &mut scratch);
+        });
+        for e in &file_errors {
+            let _ = writeln!(chunk.err, "{e}");
+        }
+        t.errors = file_errors;
+        t.skipped = skipped;
+        t
+    })?;
+    let mut total = Tally::default();
+    for t in tallies {
+        total.workloads += t.workloads;
+        total.forbidden += t.forbidden;
+        total.skipped += t.skipped;
+        for i in 0..3 {
+            total.strictest[i] += t.strictest[i];
+        }
+        errors.extend(t.errors);
+    }
+    let (workloads, forbidden, skipped) = (total.workloads, total.forbidden, total.skipped);
+    let count = |l: Level| total.strictest[level_index(l)];
+    if format == Format::Json {
+        let errors_json: Vec<Json> = errors.iter().map(error_json).collect();
+        let summary = match level {
+            Some(_) => {
+                json!({"workloads": workloads, "allowed": workloads - forbidden, "forbidden": forbidden, "skipped": skipped, "errors": errors.len()})
+            }
+            None => {
+                json!({"workloads": workloads, "restricted": count(Level::Restricted), "baseline": count(Level::Baseline), "privileged": count(Level::Privileged), "skipped": skipped, "errors": errors.len()})
+            }
+        };
+        let mut scratch = Vec::new();
+        write!(
+            out,
+            "{}],\n  \"errors\": [",
+            if workloads > 0 { "\n  " } else { "" }
+        )?;
+        for (i, e) in errors_json.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            write_json_item(&mut out, e, "    ", &mut scratch)?;
+        }
+        write!(
+            out,
+            "{}],\n  \"summary\": ",
+            if errors_json.is_empty() { "" } else { "\n  " }
+        )?;
+        scratch.clear();
+        serde_json::to_writer_pretty(&mut scratch, &summary)?;
+        out.write_all(
+            &String::from_utf8_lossy(&scratch)
+                .replace('\n', "\n  ")
+                .into_bytes(),
+        )?;
+        writeln!(out, "\n}}")?;
     }
     out.flush()?;
     let files = sources.len();
@@ -151,19 +244,26 @@ pub fn run(
         errors.len(),
         if errors.len() == 1 { "error" } else { "errors" }
     );
-    if total == 0 && errors.is_empty() {
+    if workloads == 0 && errors.is_empty() {
         eprintln!("{}", nothing_found("pss", paths, files, "workloads"));
     }
     match level {
         Some(l) => eprintln!(
-            "podsec pss: {total} {} checked, {forbidden} violating PodSecurity \"{l}:{version}\" ({tail})",
-            if total == 1 { "workload" } else { "workloads" },
+            "podsec pss: {workloads} {} checked, {forbidden} violating PodSecurity \"{l}:{version}\" ({tail})",
+            if workloads == 1 {
+                "workload"
+            } else {
+                "workloads"
+            },
         ),
         None => {
-            let count = |l: Level| workloads.iter().filter(|w| strictest(w) == l).count();
             eprintln!(
-                "podsec pss: {total} {} at {version}: {} restricted, {} baseline, {} privileged ({tail})",
-                if total == 1 { "workload" } else { "workloads" },
+                "podsec pss: {workloads} {} at {version}: {} restricted, {} baseline, {} privileged ({tail})",
+                if workloads == 1 {
+                    "workload"
+                } else {
+                    "workloads"
+                },
                 count(Level::Restricted),
                 count(Level::Baseline),
                 count(Level::Privileged),

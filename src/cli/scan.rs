@@ -2,10 +2,12 @@
 
 use std::io::{self, IsTerminal, Write};
 
-use super::{EXIT_ERROR, EXIT_FINDINGS, ScanFormat, stdout, write_json};
+use super::{EXIT_ERROR, EXIT_FINDINGS, ScanFormat, stdout, write_json_item};
 use crate::dockerfile::index::{ImageIndex, from_compose, from_podsec_toml, from_skaffold};
-use crate::engine::scan::{Diagnostic, Options, ScanFile, scan_dockerfile, scan_file};
-use crate::input::{Kind, classify, gather, nothing_found, scan_name};
+use crate::engine::scan::{Diagnostic, Options, ScanFile, scan_dockerfile, scan_each};
+use crate::input::{
+    InputError, Kind, Source, classify, gather, manifest_name, nothing_found, scan_name,
+};
 use crate::output::{json, sarif, text};
 use crate::pss::Version;
 use crate::rules::{Lang, Selection, Severity};
@@ -21,6 +23,7 @@ pub struct Args {
     pub stdin_name: Option<String>,
     /// Print the report on stderr (stdout already holds the fixed text).
     pub report_to_stderr: bool,
+    pub threads: usize,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
@@ -28,6 +31,20 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+/// What one file adds to the totals.
+#[derive(Default)]
+struct Tally {
+    /// Findings per severity, in `Severity::ALL` order.
+    by_severity: [usize; 5],
+    failing: usize,
+    workloads: usize,
+    errors: Vec<InputError>,
+}
+
+fn severity_index(s: Severity) -> usize {
+    Severity::ALL.iter().position(|x| *x == s).unwrap_or(0)
 }
 
 pub fn run(args: Args) -> io::Result<u8> {
@@ -50,74 +67,102 @@ pub fn run(args: Args) -> io::Result<u8> {
         minor: args.version.minor(),
         selection: args.selection,
     };
-    let Loaded {
-        texts,
+    let Prepared {
+        items,
         index,
-        mut results,
         mut errors,
         files,
-    } = load(&args.paths, &opts, args.lang, args.stdin_name.as_deref());
-    for (
-        i,
-        Input {
-            name, kind, bytes, ..
-        },
-    ) in texts.iter().enumerate()
-    {
-        if *kind != Kind::Manifest {
-            continue;
-        }
-        let text = match crate::input::decode_text(name, bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                results.push((
-                    i,
-                    ScanFile {
-                        diagnostics: Vec::new(),
-                        built: None,
-                        errors: vec![e],
-                        workloads: 0,
-                        skipped: 0,
-                    },
-                ));
-                continue;
-            }
-        };
-        results.push((i, scan_file(name, text, &opts, args.lang, &index)));
-    }
-    let dockerfiles = texts.iter().filter(|t| t.kind == Kind::Dockerfile).count();
-    results.sort_by_key(|(i, _)| *i);
-    let mut out: Box<dyn Write> = if args.report_to_stderr {
-        Box::new(io::stderr().lock())
+    } = prepare(&args.paths, &opts, args.lang, args.stdin_name.as_deref());
+    let dockerfiles = items.iter().filter(|t| t.kind == Kind::Dockerfile).count();
+    let rules = crate::engine::scan::enabled_rules(&opts.selection);
+    let mut out: Box<dyn Write + Send> = if args.report_to_stderr {
+        Box::new(io::BufWriter::new(io::stderr()))
     } else {
         Box::new(stdout())
     };
-    let mut all: Vec<Diagnostic> = Vec::new();
-    let mut workloads = 0;
-    for (_, file) in results {
-        for e in &file.errors {
-            eprintln!("{e}");
-        }
-        errors.extend(file.errors);
-        workloads += file.workloads;
-        if args.format == ScanFormat::Text {
-            for d in &file.diagnostics {
-                text::render(&mut out, d, text::Style { color }, args.lang)?;
+    // JSON and SARIF are streamed: the head, each finding as it is found,
+    // then what is only known at the end.
+    match args.format {
+        ScanFormat::Json => write!(
+            out,
+            "{{\n  \"schema_version\": {},\n  \"target_version\": {},\n  \"findings\": [",
+            json::SCHEMA_VERSION,
+            serde_json::Value::from(args.version.to_string())
+        )?,
+        ScanFormat::Sarif => sarif::write_head(&mut out, &rules, args.lang)?,
+        ScanFormat::Text => {}
+    }
+    let style = text::Style { color };
+    let (format, lang, fail_on) = (args.format, args.lang, args.fail_on);
+    let mut err = io::stderr();
+    let tallies = super::par::run(items.len(), args.threads, &mut out, &mut err, |i, chunk| {
+        let mut t = Tally::default();
+        let item = &items[i];
+        let mut scratch = Vec::new();
+        let mut emit = |d: Diagnostic, chunk: &mut super::par::Chunk<'_, '_>| {
+            t.by_severity[severity_index(d.severity)] += 1;
+            if d.severity >= fail_on {
+                t.failing += 1;
             }
+            // A chunk buffers in memory: writing to it cannot fail.
+            let _ = match format {
+                ScanFormat::Text => text::render(chunk, &d, style, lang),
+                ScanFormat::Json => {
+                    chunk.item(b',');
+                    write_json_item(chunk, &d, "    ", &mut scratch)
+                }
+                ScanFormat::Sarif => {
+                    chunk.item(b',');
+                    write_json_item(chunk, &sarif::result(&d, &rules), "        ", &mut scratch)
+                }
+            };
+        };
+        let file_errors = match &item.done {
+            Some(file) => {
+                file.diagnostics.iter().for_each(|d| emit(d.clone(), chunk));
+                file.errors.clone()
+            }
+            None => match item.read().and_then(|bytes| {
+                crate::input::decode_text(&item.name, &bytes)?;
+                Ok(bytes)
+            }) {
+                Err(e) => vec![e],
+                Ok(bytes) => {
+                    let text = std::str::from_utf8(&bytes).unwrap_or_default();
+                    let stats =
+                        scan_each(&item.name, text, &opts, lang, &index, |d| emit(d, chunk));
+                    t.workloads = stats.workloads;
+                    stats.errors
+                }
+            },
+        };
+        for e in &file_errors {
+            let _ = writeln!(chunk.err, "{e}");
         }
-        all.extend(file.diagnostics);
+        t.errors = file_errors;
+        t
+    })?;
+    let mut by_severity = [0usize; 5];
+    let mut failing = 0;
+    let mut workloads = 0;
+    for t in tallies {
+        for (a, b) in by_severity.iter_mut().zip(t.by_severity) {
+            *a += b;
+        }
+        failing += t.failing;
+        workloads += t.workloads;
+        errors.extend(t.errors);
     }
-    if args.format == ScanFormat::Sarif {
-        let rules = crate::engine::scan::enabled_rules(&opts.selection);
-        write_json(&mut out, &sarif::report(&all, &rules, args.lang))?;
-    }
-    if args.format == ScanFormat::Json {
-        let report = json::report(&all, &errors, &args.version.to_string(), files, workloads);
-        write_json(&mut out, &report)?;
+    let findings: usize = by_severity.iter().sum();
+    match args.format {
+        ScanFormat::Json => {
+            json::write_tail(&mut out, findings, &by_severity, &errors, files, workloads)?
+        }
+        ScanFormat::Sarif => sarif::write_tail(&mut out, findings)?,
+        ScanFormat::Text => {}
     }
     out.flush()?;
-    let failing = all.iter().filter(|d| d.severity >= args.fail_on).count();
-    let summary = summary(&all, files, workloads, errors.len(), args.lang);
+    let summary = summary(&by_severity, files, workloads, errors.len(), args.lang);
     if workloads == 0 && dockerfiles == 0 && errors.is_empty() {
         eprintln!(
             "{}",
@@ -135,7 +180,7 @@ pub fn run(args: Args) -> io::Result<u8> {
 }
 
 fn summary(
-    all: &[Diagnostic],
+    by_severity: &[usize; 5],
     files: usize,
     workloads: usize,
     errors: usize,
@@ -145,7 +190,7 @@ fn summary(
         .iter()
         .rev()
         .filter_map(|s| {
-            let n = all.iter().filter(|d| d.severity == *s).count();
+            let n = by_severity[severity_index(*s)];
             (n > 0).then(|| format!("{n} {}", s.as_str()))
         })
         .collect();
@@ -154,15 +199,12 @@ fn summary(
     } else {
         format!(" ({})", by.join(", "))
     };
+    let total: usize = by_severity.iter().sum();
     match lang {
         Lang::En => format!(
             "podsec scan: {} {}{by} in {workloads} {} across {files} {}, {errors} {}",
-            all.len(),
-            if all.len() == 1 {
-                "finding"
-            } else {
-                "findings"
-            },
+            total,
+            if total == 1 { "finding" } else { "findings" },
             if workloads == 1 {
                 "workload"
             } else {
@@ -172,24 +214,78 @@ fn summary(
             if errors == 1 { "error" } else { "errors" },
         ),
         Lang::Ko => format!(
-            "podsec scan: 파일 {files}개, 워크로드 {workloads}개에서 발견 {}건{by}, 오류 {errors}건",
-            all.len()
+            "podsec scan: 파일 {files}개, 워크로드 {workloads}개에서 발견 {total}건{by}, 오류 {errors}건"
         ),
     }
 }
 
-/// Everything read for a scan or a fix: the files, the image index built
-/// from their Dockerfiles and mapping files, and the Dockerfiles' results.
+/// Everything read for a fix or an inspection: the files, and the image
+/// index built from their Dockerfiles and mapping files.
 pub struct Loaded {
     pub texts: Vec<Input>,
     pub index: ImageIndex,
-    /// Scan results of the Dockerfiles, by position in `texts`.
-    pub results: Vec<(usize, ScanFile)>,
-    pub errors: Vec<crate::input::InputError>,
+    pub errors: Vec<InputError>,
+}
+
+/// Reads every file (see `prepare`).
+pub fn load(paths: &[String], opts: &Options, lang: Lang, stdin_name: Option<&str>) -> Loaded {
+    let p = prepare(paths, opts, lang, stdin_name);
+    let mut errors = p.errors;
+    let mut texts = Vec::new();
+    for item in p.items {
+        match item.read() {
+            Ok(bytes) => texts.push(Input {
+                name: item.name,
+                kind: item.kind,
+                bytes,
+                stdin: item.source.is_stdin(),
+            }),
+            Err(e) => {
+                eprintln!("{e}");
+                errors.push(e);
+            }
+        }
+    }
+    Loaded {
+        texts,
+        index: p.index,
+        errors,
+    }
+}
+
+/// The inputs of a scan, after the first pass.
+pub struct Prepared {
+    pub items: Vec<Item>,
+    pub index: ImageIndex,
+    pub errors: Vec<InputError>,
     pub files: usize,
 }
 
-pub fn load(paths: &[String], opts: &Options, lang: Lang, stdin_name: Option<&str>) -> Loaded {
+/// One input. Manifests named as such are read when they are scanned, so a
+/// scan never holds more than the files in flight.
+pub struct Item {
+    pub name: String,
+    pub kind: Kind,
+    pub source: Source,
+    /// The bytes, when the first pass had to read them to tell the kind.
+    bytes: Option<Vec<u8>>,
+    /// A Dockerfile's results (the first pass scans Dockerfiles).
+    pub done: Option<ScanFile>,
+}
+
+impl Item {
+    pub fn read(&self) -> Result<Vec<u8>, InputError> {
+        match &self.bytes {
+            Some(b) => Ok(b.clone()),
+            None => self.source.read(),
+        }
+    }
+}
+
+/// The first pass: Dockerfiles and mapping files feed the image index that
+/// the manifests' cross-checks use, so they are read (and Dockerfiles
+/// scanned) before any manifest.
+pub fn prepare(paths: &[String], opts: &Options, lang: Lang, stdin_name: Option<&str>) -> Prepared {
     let gathered = gather(paths, scan_name, stdin_name);
     let mut errors = gathered.errors;
     for e in &errors {
@@ -198,90 +294,99 @@ pub fn load(paths: &[String], opts: &Options, lang: Lang, stdin_name: Option<&st
     for s in &gathered.skipped {
         eprintln!("{s}");
     }
-    // Read everything first: Dockerfiles and mapping files feed the image
-    // index that the manifests' cross-checks use.
-    let mut texts: Vec<Input> = Vec::new();
-    for src in &gathered.sources {
-        let name = src.name();
-        match src.read() {
-            Ok(bytes) => texts.push(Input {
-                kind: classify(&name, &bytes),
+    let files = gathered.sources.len();
+    let mut index = ImageIndex::default();
+    let mut items = Vec::new();
+    for source in gathered.sources {
+        let name = source.name();
+        let base = name.rsplit('/').next().unwrap_or(&name).to_string();
+        let mapping = base.starts_with("skaffold.") || base.contains("compose.");
+        if !source.is_stdin() && manifest_name(&base) && !mapping {
+            items.push(Item {
                 name,
-                bytes,
-                stdin: src.is_stdin(),
-            }),
+                kind: Kind::Manifest,
+                source,
+                bytes: None,
+                done: None,
+            });
+            continue;
+        }
+        let bytes = match source.read() {
+            Ok(b) => b,
             Err(e) => {
                 eprintln!("{e}");
                 errors.push(e);
+                continue;
             }
-        }
-    }
-    let mut index = ImageIndex::default();
-    let mut results: Vec<(usize, ScanFile)> = Vec::new();
-    for (
-        i,
-        Input {
-            name, kind, bytes, ..
-        },
-    ) in texts.iter().enumerate()
-    {
-        let kind = *kind;
-        if kind == Kind::Manifest && !name.contains("skaffold.") && !name.contains("compose.") {
-            continue;
-        }
-        let text = match crate::input::decode_text(name, bytes) {
+        };
+        let kind = classify(&name, &bytes);
+        let mut item = Item {
+            name,
+            kind,
+            source,
+            bytes: None,
+            done: None,
+        };
+        let text = match crate::input::decode_text(&item.name, &bytes) {
             Ok(t) => t,
             Err(e) => {
-                // Manifests report their own decoding errors below.
+                // Manifests report their own decoding errors when scanned.
                 if kind != Kind::Manifest {
                     errors.push(e);
+                    continue;
                 }
+                item.bytes = Some(bytes);
+                items.push(item);
                 continue;
             }
         };
         match kind {
             Kind::Dockerfile => {
-                let mut file = scan_dockerfile(name, text, opts, lang);
+                let mut file = scan_dockerfile(&item.name, text, opts, lang);
                 if let Some(b) = file.built.take() {
                     index.add_dockerfile(b);
                 }
-                results.push((i, file));
+                item.done = Some(file);
             }
-            Kind::PodsecToml => match from_podsec_toml(name, text) {
+            Kind::PodsecToml => match from_podsec_toml(&item.name, text) {
                 Ok(pairs) => pairs
                     .iter()
                     .for_each(|(img, df)| index.add_mapping(img, df)),
-                Err(e) => errors.push(crate::input::InputError {
-                    file: name.clone(),
+                Err(e) => errors.push(InputError {
+                    file: item.name.clone(),
                     line: 0,
                     column: 0,
                     message: format!("invalid podsec.toml: {}", e.lines().next().unwrap_or("")),
                 }),
             },
             Kind::Manifest => {
-                let base = name.rsplit('/').next().unwrap_or(name);
                 if base.starts_with("skaffold.") {
-                    from_skaffold(name, text)
+                    from_skaffold(&item.name, text)
                         .iter()
                         .for_each(|(img, df)| index.add_mapping(img, df));
                 } else if base.contains("compose.") {
-                    from_compose(name, text)
+                    from_compose(&item.name, text)
                         .iter()
                         .for_each(|(img, df)| index.add_mapping(img, df));
                 }
             }
         }
+        if kind != Kind::PodsecToml {
+            if kind == Kind::Manifest {
+                item.bytes = Some(bytes);
+            }
+            items.push(item);
+        }
     }
-    Loaded {
-        files: gathered.sources.len(),
-        texts,
+    Prepared {
+        items,
         index,
-        results,
         errors,
+        files,
     }
 }
 
-/// One input read for a scan or a fix.
+/// One input read for a fix or an inspection.
 pub struct Input {
     pub name: String,
     pub kind: Kind,

@@ -3,7 +3,7 @@
 
 use crate::input::InputError;
 use crate::model::{self, Object, Workload};
-use crate::source::{self, Doc};
+use crate::source::{self, Doc, ParseError};
 
 /// Everything found in one file's documents.
 pub struct Parsed<'a> {
@@ -11,21 +11,48 @@ pub struct Parsed<'a> {
     pub errors: Vec<InputError>,
 }
 
+fn input_error(file: &str, e: &ParseError) -> InputError {
+    InputError {
+        file: file.to_string(),
+        line: e.pos.line,
+        column: e.pos.col,
+        message: e.message.clone(),
+    }
+}
+
+/// Every document of a file at once (for the fixer, which edits and
+/// re-reads whole files).
 pub fn parse_file<'a>(file: &str, text: &'a str) -> Parsed<'a> {
-    let stream = source::parse(source::detect(file, text), text);
-    let errors = stream
-        .errors
-        .iter()
-        .map(|e| InputError {
-            file: file.to_string(),
-            line: e.pos.line,
-            column: e.pos.col,
-            message: e.message.clone(),
-        })
-        .collect();
-    Parsed {
-        docs: stream.docs,
-        errors,
+    let mut parsed = Parsed {
+        docs: Vec::new(),
+        errors: Vec::new(),
+    };
+    each_doc(file, text, &mut parsed.errors, |d| parsed.docs.push(d));
+    parsed
+}
+
+/// Calls `f` with each document of a file in turn, so that only one
+/// document's tree is alive at a time; syntax errors go to `errors`.
+pub fn each_doc<'a>(
+    file: &str,
+    text: &'a str,
+    errors: &mut Vec<InputError>,
+    mut f: impl FnMut(Doc<'a>),
+) {
+    match source::detect(file, text) {
+        source::Syntax::Yaml => {
+            for d in source::yaml::Documents::new(text) {
+                match d {
+                    Ok(d) => f(d),
+                    Err(e) => errors.push(input_error(file, &e)),
+                }
+            }
+        }
+        source::Syntax::Json => {
+            let stream = source::json::parse(text);
+            errors.extend(stream.errors.iter().map(|e| input_error(file, e)));
+            stream.docs.into_iter().for_each(f);
+        }
     }
 }
 
@@ -38,25 +65,36 @@ pub fn for_each_workload<'d>(
     errors: &mut Vec<InputError>,
     mut f: impl FnMut(&'d Doc<'_>, &Workload<'d>),
 ) -> usize {
+    docs.iter()
+        .map(|doc| doc_workloads(file, doc, errors, |w| f(doc, w)))
+        .sum()
+}
+
+/// Calls `f` for every workload of one document; returns the number of
+/// non-workload objects skipped.
+pub fn doc_workloads<'d>(
+    file: &str,
+    doc: &'d Doc<'_>,
+    errors: &mut Vec<InputError>,
+    mut f: impl FnMut(&Workload<'d>),
+) -> usize {
     let mut skipped = 0;
-    for doc in docs {
-        for obj in model::objects(doc) {
-            match obj {
-                Object::Workload(w) => f(doc, &w),
-                Object::Other { .. } => skipped += 1,
-                Object::Invalid {
-                    kind, name, error, ..
-                } => errors.push(InputError {
-                    file: file.to_string(),
-                    line: error.pos.line,
-                    column: error.pos.col,
-                    message: format!(
-                        "{kind}/{}: {}",
-                        if name.is_empty() { "(unnamed)" } else { name },
-                        error.message
-                    ),
-                }),
-            }
+    for obj in model::objects(doc) {
+        match obj {
+            Object::Workload(w) => f(&w),
+            Object::Other { .. } => skipped += 1,
+            Object::Invalid {
+                kind, name, error, ..
+            } => errors.push(InputError {
+                file: file.to_string(),
+                line: error.pos.line,
+                column: error.pos.col,
+                message: format!(
+                    "{kind}/{}: {}",
+                    if name.is_empty() { "(unnamed)" } else { name },
+                    error.message
+                ),
+            }),
         }
     }
     skipped

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::load::{for_each_workload, parse_file};
+use super::load::{doc_workloads, each_doc};
 use crate::input::InputError;
 use crate::pss::{self, Level, Version, Violation};
 
@@ -39,33 +39,51 @@ pub struct PssFile {
 
 /// Evaluates every workload of a file at each of `levels`.
 pub fn pss_file(file: &str, text: &str, levels: &[Level], version: Version) -> PssFile {
-    let parsed = parse_file(file, text);
-    let mut errors = parsed.errors;
     let mut workloads = Vec::new();
-    let skipped = for_each_workload(file, &parsed.docs, &mut errors, |_, w| {
-        let results = levels
-            .iter()
-            .map(|&level| {
-                let v = match &w.pod {
-                    Some(pod) => pss::evaluate(pod, level, version),
-                    None => Vec::new(),
-                };
-                (level, v)
-            })
-            .collect();
-        workloads.push(PssOutcome {
-            file: file.to_string(),
-            line: w.pos.line,
-            column: w.pos.col,
-            kind: w.kind.to_string(),
-            name: w.name.to_string(),
-            namespace: w.namespace.to_string(),
-            results,
-        });
-    });
+    let (errors, skipped) = pss_each(file, text, levels, version, |w| workloads.push(w));
     PssFile {
         workloads,
         errors,
         skipped,
     }
+}
+
+/// Evaluates the workloads of a file one document at a time, handing each
+/// outcome to `emit` in order. Returns the file's errors and the number of
+/// other objects skipped.
+pub fn pss_each(
+    file: &str,
+    text: &str,
+    levels: &[Level],
+    version: Version,
+    mut emit: impl FnMut(PssOutcome),
+) -> (Vec<InputError>, usize) {
+    let mut errors = Vec::new();
+    let mut doc_errors = Vec::new();
+    let mut skipped = 0;
+    each_doc(file, text, &mut errors, |doc| {
+        skipped += doc_workloads(file, &doc, &mut doc_errors, |w| {
+            let results = levels
+                .iter()
+                .map(|&level| {
+                    let v = match &w.pod {
+                        Some(pod) => pss::evaluate(pod, level, version),
+                        None => Vec::new(),
+                    };
+                    (level, v)
+                })
+                .collect();
+            emit(PssOutcome {
+                file: file.to_string(),
+                line: w.pos.line,
+                column: w.pos.col,
+                kind: w.kind.to_string(),
+                name: w.name.to_string(),
+                namespace: w.namespace.to_string(),
+                results,
+            });
+        });
+    });
+    errors.append(&mut doc_errors);
+    (errors, skipped)
 }

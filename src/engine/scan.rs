@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::dockerfile::index::{Built, ImageIndex};
-use crate::engine::{for_each_workload, parse_file};
+use crate::engine::load::{doc_workloads, each_doc};
 use crate::fix::Fix;
 use crate::fix::editor::Editor;
 use crate::input::InputError;
@@ -12,7 +12,7 @@ use crate::kb::CveLink;
 use crate::rules::{
     At, Check, Ctx, DockerCtx, Finding, Lang, RULES, Rule, Selection, Severity, Sink, render,
 };
-use crate::source::{Doc, LineIndex, Pos};
+use crate::source::{LineIndex, Pos};
 
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -87,48 +87,81 @@ pub fn scan_file(
     lang: Lang,
     images: &ImageIndex,
 ) -> ScanFile {
-    let rules = enabled_rules(&opts.selection);
-    let parsed = parse_file(file, text);
-    let mut errors = parsed.errors;
-    let mut raw: Vec<(Finding, Pos, [String; 3])> = Vec::new();
-    let mut workloads = 0;
-    let json = crate::source::detect(file, text) == crate::source::Syntax::Json;
-    let mut editor: Option<(*const Doc<'_>, Editor<'_, '_>)> = None;
-    let skipped = for_each_workload(file, &parsed.docs, &mut errors, |doc, w| {
-        workloads += 1;
-        let Some(pod) = &w.pod else { return };
-        if editor.as_ref().is_none_or(|(d, _)| !std::ptr::eq(*d, doc)) {
-            editor = Some((doc as *const _, Editor::new(text, doc, json)));
-        }
-        let Some((_, edit)) = editor.as_ref() else {
-            return;
-        };
-        let ctx = Ctx::new(doc, w, pod, opts.minor, images, edit);
-        let mut sink = Sink::default();
-        for rule in &rules {
-            if let Check::Workload(check) = rule.check {
-                check(&ctx, &mut sink);
-            }
-        }
-        for f in sink.findings {
-            let pos = match f.at {
-                At::Node(n) => doc.node(n).pos,
-                At::Span(_) => continue,
-            };
-            raw.push((
-                f,
-                pos,
-                [
-                    w.kind.to_string(),
-                    w.name.to_string(),
-                    w.namespace.to_string(),
-                ],
-            ));
-        }
-    });
+    let mut diagnostics = Vec::new();
+    let stats = scan_each(file, text, opts, lang, images, |d| diagnostics.push(d));
     ScanFile {
         built: None,
-        diagnostics: locate(file, text, raw, lang, None),
+        diagnostics,
+        errors: stats.errors,
+        workloads: stats.workloads,
+        skipped: stats.skipped,
+    }
+}
+
+/// What a scan found in a file besides its diagnostics.
+pub struct FileStats {
+    pub errors: Vec<InputError>,
+    pub workloads: usize,
+    pub skipped: usize,
+}
+
+/// Scans a file one document at a time, handing each diagnostic to `emit`
+/// in order (line, column, code): only one document's tree and findings
+/// are alive at a time.
+pub fn scan_each(
+    file: &str,
+    text: &str,
+    opts: &Options,
+    lang: Lang,
+    images: &ImageIndex,
+    mut emit: impl FnMut(Diagnostic),
+) -> FileStats {
+    let rules = enabled_rules(&opts.selection);
+    let mut errors = Vec::new();
+    let mut doc_errors = Vec::new();
+    let mut workloads = 0;
+    let mut skipped = 0;
+    let json = crate::source::detect(file, text) == crate::source::Syntax::Json;
+    let index = std::cell::OnceCell::new();
+    each_doc(file, text, &mut errors, |doc| {
+        let mut raw: Vec<(Finding, Pos, [String; 3])> = Vec::new();
+        let mut editor: Option<Editor<'_, '_>> = None;
+        skipped += doc_workloads(file, &doc, &mut doc_errors, |w| {
+            workloads += 1;
+            let Some(pod) = &w.pod else { return };
+            let edit = editor.get_or_insert_with(|| Editor::new(text, &doc, json));
+            let ctx = Ctx::new(&doc, w, pod, opts.minor, images, edit);
+            let mut sink = Sink::default();
+            for rule in &rules {
+                if let Check::Workload(check) = rule.check {
+                    check(&ctx, &mut sink);
+                }
+            }
+            for f in sink.findings {
+                let pos = match f.at {
+                    At::Node(n) => doc.node(n).pos,
+                    At::Span(_) => continue,
+                };
+                raw.push((
+                    f,
+                    pos,
+                    [
+                        w.kind.to_string(),
+                        w.name.to_string(),
+                        w.namespace.to_string(),
+                    ],
+                ));
+            }
+        });
+        if !raw.is_empty() {
+            let index = index.get_or_init(|| LineIndex::new(text));
+            locate(file, text, raw, lang, index)
+                .into_iter()
+                .for_each(&mut emit);
+        }
+    });
+    errors.append(&mut doc_errors);
+    FileStats {
         errors,
         workloads,
         skipped,
@@ -206,7 +239,7 @@ pub fn scan_dockerfile(file: &str, text: &str, opts: &Options, lang: Lang) -> Sc
     });
     ScanFile {
         built,
-        diagnostics: locate(file, text, raw, lang, Some(&index)),
+        diagnostics: locate(file, text, raw, lang, &index),
         errors,
         workloads: 0,
         skipped: 0,
@@ -218,19 +251,8 @@ fn locate(
     text: &str,
     raw: Vec<(Finding, Pos, [String; 3])>,
     lang: Lang,
-    index: Option<&LineIndex<'_>>,
+    index: &LineIndex<'_>,
 ) -> Vec<Diagnostic> {
-    if raw.is_empty() {
-        return Vec::new();
-    }
-    let own;
-    let index = match index {
-        Some(i) => i,
-        None => {
-            own = LineIndex::new(text);
-            &own
-        }
-    };
     let mut diagnostics = Vec::with_capacity(raw.len());
     for (f, pos, [kind, object, namespace]) in raw {
         let (end_line, end_column) = index.line_col(pos.end.max(pos.start) as usize);

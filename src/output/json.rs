@@ -35,3 +35,37 @@ pub fn report(
         },
     })
 }
+
+/// Closes the streamed report that `podsec scan` opens (`schema_version`,
+/// `target_version`, then `findings` one by one): the errors and the summary.
+pub fn write_tail(
+    out: &mut impl std::io::Write,
+    findings: usize,
+    by_severity: &[usize; 5],
+    errors: &[InputError],
+    files: usize,
+    workloads: usize,
+) -> std::io::Result<()> {
+    let mut counts = serde_json::Map::new();
+    for (s, n) in crate::rules::Severity::ALL.iter().zip(by_severity) {
+        counts.insert(s.as_str().to_string(), json!(n));
+    }
+    let tail = json!({
+        "errors": errors,
+        "summary": {
+            "files": files,
+            "workloads": workloads,
+            "findings": findings,
+            "by_severity": counts,
+            "errors": errors.len(),
+        },
+    });
+    let tail = serde_json::to_string_pretty(&tail)?;
+    // `tail` is `{\n  "errors": …\n}`: splice its members after the findings.
+    let members = tail
+        .strip_prefix("{\n")
+        .and_then(|t| t.strip_suffix("\n}"))
+        .unwrap_or_default();
+    let close = if findings > 0 { "\n  " } else { "" };
+    writeln!(out, "{close}],\n{members}\n}}")
+}

@@ -145,8 +145,12 @@ impl RawEvent {
                         tag: c_bytes(s.tag),
                         value: bytes(s.value, s.length as usize),
                         style: match s.style {
-                            unsafe_sys::YAML_SINGLE_QUOTED_SCALAR_STYLE => ScalarStyle::SingleQuoted,
-                            unsafe_sys::YAML_DOUBLE_QUOTED_SCALAR_STYLE => ScalarStyle::DoubleQuoted,
+                            unsafe_sys::YAML_SINGLE_QUOTED_SCALAR_STYLE => {
+                                ScalarStyle::SingleQuoted
+                            }
+                            unsafe_sys::YAML_DOUBLE_QUOTED_SCALAR_STYLE => {
+                                ScalarStyle::DoubleQuoted
+                            }
                             unsafe_sys::YAML_LITERAL_SCALAR_STYLE => ScalarStyle::Literal,
                             unsafe_sys::YAML_FOLDED_SCALAR_STYLE => ScalarStyle::Folded,
                             _ => ScalarStyle::Plain,
