@@ -127,6 +127,12 @@ fn same_verdicts_as_go_yaml_v2_on_fixtures_and_corpus() {
     files(&root.join("tests/fixtures/rules"), &mut all);
     files(&root.join("tests/fixtures/fix"), &mut all);
     files(&root.join("examples"), &mut all);
+    // More folders to compare on (outside the repository, for example):
+    // PODSEC_YAML_DIFF_DIRS=dir1:dir2 cargo test same_verdicts
+    let extra = std::env::var("PODSEC_YAML_DIFF_DIRS").unwrap_or_default();
+    for d in extra.split(':').filter(|d| !d.is_empty()) {
+        files(Path::new(d), &mut all);
+    }
     let mut wrong = Vec::new();
     for chunk in all.chunks(500) {
         let out = Command::new(&bin).args(chunk).output().unwrap();

@@ -9,6 +9,16 @@ fuzz_target!(|data: &[u8]| {
     };
     for name in ["f.yaml", "f.json"] {
         let parsed = podsec::engine::parse_file(name, text);
+        // Every span the parser wrapper reports (libyaml's byte marks, with
+        // go-yaml's differences patched in) lies inside the text, on
+        // character boundaries.
+        for d in &parsed.docs {
+            for n in &d.nodes {
+                let (s, e) = (n.pos.start as usize, n.pos.end as usize);
+                assert!(s <= e && e <= text.len(), "span {s}..{e} of {}", text.len());
+                assert!(text.is_char_boundary(s) && text.is_char_boundary(e));
+            }
+        }
         for e in &parsed.errors {
             assert!(e.line >= 1 && e.column >= 1, "error without a position: {e}");
         }

@@ -3,11 +3,12 @@
 //! Workers take files in order from a shared counter. Each writes its
 //! report into its own buffer; the worker holding the lowest unfinished
 //! file (the head) writes straight through to the output, so one large file
-//! streams in flat memory. A worker that is not the head and whose buffer
-//! passes `PARK` waits until it becomes the head, which bounds memory by
-//! threads × `PARK` whatever the files hold. The head never waits, so the
-//! run always moves on.
+//! streams in flat memory. A file finished before its turn is kept and
+//! written when the files before it are. Memory stays bounded: a worker
+//! that is not the head waits when its buffer passes `PARK`, or when what
+//! is kept would pass it. The head never waits, so the run always moves on.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
@@ -30,6 +31,53 @@ struct State<'o> {
     failed: Option<io::Error>,
     /// Some item (see `Chunk::item`) has reached the output.
     any_items: bool,
+    /// Files done before their turn, waiting to be written.
+    pending: BTreeMap<usize, Done>,
+    pending_bytes: usize,
+}
+
+/// A finished file's output.
+struct Done {
+    buf: Vec<u8>,
+    err: Vec<u8>,
+    first_item: Option<usize>,
+    items: bool,
+}
+
+impl State<'_> {
+    /// Writes output of the head file.
+    fn write(&mut self, buf: &[u8], first_item: Option<usize>, items: bool) {
+        let r = match first_item {
+            // The first item of the whole output has no separator.
+            Some(at) if !self.any_items => self
+                .out
+                .write_all(&buf[..at])
+                .and_then(|_| self.out.write_all(&buf[at + 1..])),
+            _ => self.out.write_all(buf),
+        };
+        if let Err(e) = r {
+            self.failed.get_or_insert(e);
+        }
+        self.any_items |= items;
+    }
+
+    /// Ends the head file, and writes the files done after it in turn.
+    fn advance(&mut self, err: &[u8]) {
+        if !err.is_empty() {
+            let _ = self.out.flush();
+            let _ = self.err.write_all(err);
+        }
+        self.next += 1;
+        while let Some(d) = self.pending.remove(&self.next) {
+            self.pending_bytes -= d.buf.len();
+            self.write(&d.buf, d.first_item, d.items);
+            if !d.err.is_empty() {
+                let _ = self.out.flush();
+                let _ = self.err.write_all(&d.err);
+            }
+            self.next += 1;
+        }
+    }
 }
 
 struct Shared<'o> {
@@ -37,8 +85,8 @@ struct Shared<'o> {
     turn: Condvar,
 }
 
-/// One file's output: `out` for the report, `err` for its error lines
-/// (written to stderr when the file is done, in order).
+/// One file's output: the report (through `Write`), and `err` for its
+/// error lines (written to stderr after its report, in order).
 pub struct Chunk<'s, 'o> {
     index: usize,
     shared: &'s Shared<'o>,
@@ -50,28 +98,51 @@ pub struct Chunk<'s, 'o> {
     items: bool,
 }
 
-impl Chunk<'_, '_> {
-    fn flush_if_head(&mut self, wait: bool) -> io::Result<()> {
-        let mut st = self.shared.state.lock().unwrap_or_else(|p| p.into_inner());
-        while wait && st.next != self.index {
+impl<'s, 'o> Chunk<'s, 'o> {
+    fn lock(&self) -> std::sync::MutexGuard<'s, State<'o>> {
+        self.shared.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Writes the buffer through if this file is the head; otherwise, past
+    /// `PARK` bytes, waits to become the head.
+    fn flush_if_head(&mut self) {
+        let mut st = self.lock();
+        while st.next != self.index && self.buf.len() >= PARK {
             st = self.shared.turn.wait(st).unwrap_or_else(|p| p.into_inner());
         }
-        if st.next == self.index && !self.buf.is_empty() {
-            let r = match self.first_item.take() {
-                // The first item of the whole output has no separator.
-                Some(at) if !st.any_items => st
-                    .out
-                    .write_all(&self.buf[..at])
-                    .and_then(|_| st.out.write_all(&self.buf[at + 1..])),
-                _ => st.out.write_all(&self.buf),
-            };
-            if let Err(e) = r {
-                st.failed.get_or_insert(e);
-            }
-            st.any_items |= self.items;
+        if st.next == self.index {
+            st.write(&self.buf, self.first_item.take(), self.items);
             self.buf.clear();
         }
-        Ok(())
+    }
+
+    /// Hands the finished output over: written now if this file is the
+    /// head, else kept until its turn (waiting while too much is kept).
+    fn finish(self) {
+        let mut st = self.lock();
+        while st.next != self.index
+            && st.pending_bytes + self.buf.len() > PARK
+            && !st.pending.is_empty()
+        {
+            st = self.shared.turn.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+        if st.next == self.index {
+            st.write(&self.buf, self.first_item, self.items);
+            st.advance(&self.err);
+        } else {
+            st.pending_bytes += self.buf.len();
+            st.pending.insert(
+                self.index,
+                Done {
+                    buf: self.buf,
+                    err: self.err,
+                    first_item: self.first_item,
+                    items: self.items,
+                },
+            );
+        }
+        drop(st);
+        self.shared.turn.notify_all();
     }
 
     /// Starts an item of a list that runs across files: writes the one-byte
@@ -83,25 +154,13 @@ impl Chunk<'_, '_> {
         self.items = true;
         self.buf.push(sep);
     }
-
-    fn finish(mut self) {
-        let _ = self.flush_if_head(true);
-        let mut st = self.shared.state.lock().unwrap_or_else(|p| p.into_inner());
-        if !self.err.is_empty() {
-            let _ = st.out.flush();
-            let _ = st.err.write_all(&self.err);
-        }
-        st.next += 1;
-        drop(st);
-        self.shared.turn.notify_all();
-    }
 }
 
 impl Write for Chunk<'_, '_> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         self.buf.extend_from_slice(data);
         if self.buf.len() >= FLUSH {
-            self.flush_if_head(self.buf.len() >= PARK)?;
+            self.flush_if_head();
         }
         Ok(data.len())
     }
@@ -127,6 +186,8 @@ pub fn run<R: Send>(
             err,
             failed: None,
             any_items: false,
+            pending: BTreeMap::new(),
+            pending_bytes: 0,
         }),
         turn: Condvar::new(),
     };

@@ -165,10 +165,19 @@ impl<'t> Snapshot<'t> {
         let lines: Vec<u32> = parsed.docs.iter().map(|d| d.pos.line).collect();
         let mut findings = vec![Vec::new(); n];
         if n > 0 {
-            for d in scan_file(file, text, &correctness(opts), Lang::En, images).diagnostics {
-                let i = doc_index(&lines, d.line);
-                findings[i].push((d.code, format!("{}/{}", d.kind, d.object), d.container));
-            }
+            let correctness = correctness(opts);
+            crate::engine::scan::scan_docs(
+                file,
+                text,
+                &parsed.docs,
+                &correctness,
+                Lang::En,
+                images,
+                |d| {
+                    let i = doc_index(&lines, d.line);
+                    findings[i].push((d.code, format!("{}/{}", d.kind, d.object), d.container));
+                },
+            );
         }
         let mut api = vec![Vec::new(); n];
         for (i, doc) in parsed.docs.iter().enumerate() {

@@ -12,7 +12,7 @@ use crate::kb::CveLink;
 use crate::rules::{
     At, Check, Ctx, DockerCtx, Finding, Lang, RULES, Rule, Selection, Severity, Sink, render,
 };
-use crate::source::{LineIndex, Pos};
+use crate::source::{Doc, LineIndex, Pos};
 
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -116,23 +116,87 @@ pub fn scan_each(
     images: &ImageIndex,
     mut emit: impl FnMut(Diagnostic),
 ) -> FileStats {
-    let rules = enabled_rules(&opts.selection);
     let mut errors = Vec::new();
-    let mut doc_errors = Vec::new();
-    let mut workloads = 0;
-    let mut skipped = 0;
-    let json = crate::source::detect(file, text) == crate::source::Syntax::Json;
-    let index = std::cell::OnceCell::new();
-    each_doc(file, text, &mut errors, |doc| {
+    let mut sc = Scanner::new(file, text, opts, lang, images);
+    each_doc(file, text, &mut errors, |doc| sc.doc(&doc, &mut emit));
+    errors.append(&mut sc.errors);
+    FileStats {
+        errors,
+        workloads: sc.workloads,
+        skipped: sc.skipped,
+    }
+}
+
+/// `scan_each` over documents already parsed (the fixer's snapshots).
+pub fn scan_docs(
+    file: &str,
+    text: &str,
+    docs: &[Doc<'_>],
+    opts: &Options,
+    lang: Lang,
+    images: &ImageIndex,
+    mut emit: impl FnMut(Diagnostic),
+) -> FileStats {
+    let mut sc = Scanner::new(file, text, opts, lang, images);
+    docs.iter().for_each(|d| sc.doc(d, &mut emit));
+    FileStats {
+        errors: sc.errors,
+        workloads: sc.workloads,
+        skipped: sc.skipped,
+    }
+}
+
+/// The rulebook run over a file's documents one by one.
+struct Scanner<'a> {
+    file: &'a str,
+    text: &'a str,
+    opts: &'a Options,
+    lang: Lang,
+    images: &'a ImageIndex,
+    rules: Vec<&'static Rule>,
+    json: bool,
+    index: std::cell::OnceCell<LineIndex<'a>>,
+    errors: Vec<InputError>,
+    workloads: usize,
+    skipped: usize,
+}
+
+impl<'a> Scanner<'a> {
+    fn new(
+        file: &'a str,
+        text: &'a str,
+        opts: &'a Options,
+        lang: Lang,
+        images: &'a ImageIndex,
+    ) -> Scanner<'a> {
+        Scanner {
+            file,
+            text,
+            opts,
+            lang,
+            images,
+            rules: enabled_rules(&opts.selection),
+            json: crate::source::detect(file, text) == crate::source::Syntax::Json,
+            index: std::cell::OnceCell::new(),
+            errors: Vec::new(),
+            workloads: 0,
+            skipped: 0,
+        }
+    }
+
+    fn doc(&mut self, doc: &Doc<'_>, emit: &mut impl FnMut(Diagnostic)) {
+        let (file, text) = (self.file, self.text);
         let mut raw: Vec<(Finding, Pos, [String; 3])> = Vec::new();
         let mut editor: Option<Editor<'_, '_>> = None;
-        skipped += doc_workloads(file, &doc, &mut doc_errors, |w| {
+        let mut workloads = 0;
+        let (rules, opts, images, json) = (&self.rules, self.opts, self.images, self.json);
+        self.skipped += doc_workloads(file, doc, &mut self.errors, |w| {
             workloads += 1;
             let Some(pod) = &w.pod else { return };
-            let edit = editor.get_or_insert_with(|| Editor::new(text, &doc, json));
-            let ctx = Ctx::new(&doc, w, pod, opts.minor, images, edit);
+            let edit = editor.get_or_insert_with(|| Editor::new(text, doc, json));
+            let ctx = Ctx::new(doc, w, pod, opts.minor, images, edit);
             let mut sink = Sink::default();
-            for rule in &rules {
+            for rule in rules {
                 if let Check::Workload(check) = rule.check {
                     check(&ctx, &mut sink);
                 }
@@ -153,18 +217,13 @@ pub fn scan_each(
                 ));
             }
         });
+        self.workloads += workloads;
         if !raw.is_empty() {
-            let index = index.get_or_init(|| LineIndex::new(text));
-            locate(file, text, raw, lang, index)
+            let index = self.index.get_or_init(|| LineIndex::new(text));
+            locate(file, text, raw, self.lang, index)
                 .into_iter()
-                .for_each(&mut emit);
+                .for_each(emit);
         }
-    });
-    errors.append(&mut doc_errors);
-    FileStats {
-        errors,
-        workloads,
-        skipped,
     }
 }
 
