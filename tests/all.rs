@@ -8,5 +8,6 @@ mod pss;
 mod robust;
 mod rules;
 mod scan_cli;
+mod stream;
 mod util;
 mod yaml;

@@ -238,3 +238,45 @@ pub fn run<R: Send>(
         .map(|r| r.expect("every item ran"))
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_in_item_order_with_parked_and_pending_workers() {
+        let sizes = |i: usize| match i {
+            // Past PARK: a worker that is not the head must wait its turn.
+            3 | 4 => PARK + 100_000,
+            i => 10 + i * 997 % 5000,
+        };
+        let mut out: Vec<u8> = Vec::new();
+        let mut err: Vec<u8> = Vec::new();
+        let results = run(40, 4, &mut out, &mut err, |i, chunk| {
+            if i == 0 {
+                // The head is slow: others finish first and are kept.
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            chunk.item(b',');
+            let byte = b'a' + (i % 26) as u8;
+            for _ in 0..sizes(i) / 1000 {
+                chunk.write_all(&vec![byte; 1000]).unwrap();
+            }
+            chunk.write_all(&vec![byte; sizes(i) % 1000]).unwrap();
+            writeln!(chunk.err, "e{i}").unwrap();
+            i * 2
+        })
+        .unwrap();
+        assert_eq!(results, (0..40).map(|i| i * 2).collect::<Vec<_>>());
+        let mut expected = Vec::new();
+        for i in 0..40 {
+            if i > 0 {
+                expected.push(b',');
+            }
+            expected.extend(std::iter::repeat_n(b'a' + (i % 26) as u8, sizes(i)));
+        }
+        assert!(out == expected, "output out of order");
+        let e = String::from_utf8(err).unwrap();
+        assert_eq!(e, (0..40).map(|i| format!("e{i}\n")).collect::<String>());
+    }
+}
