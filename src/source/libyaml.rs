@@ -3,7 +3,6 @@
 //! behind a safe API. This is the only module of podsec with `unsafe`
 //! code; it is fuzzed through the `loader` target.
 
-use std::borrow::Cow;
 use std::mem::MaybeUninit;
 
 use unsafe_libyaml as unsafe_sys;
@@ -178,44 +177,98 @@ impl RawEvent {
     }
 }
 
+/// Bytes read through a list of single-byte replacements.
+struct Patched<'a> {
+    input: &'a [u8],
+    pos: usize,
+    /// (offset in `input`, byte), sorted by offset.
+    patches: Vec<(usize, u8)>,
+}
+
+/// libyaml's read callback for `Patched` input.
+///
+/// # Safety
+/// `data` is the `Patched` the parser was given, alive and not otherwise
+/// borrowed while the parser runs; `buffer` has room for `size` bytes.
+unsafe fn read_patched(
+    data: *mut std::ffi::c_void,
+    buffer: *mut u8,
+    size: u64,
+    size_read: *mut u64,
+) -> std::ffi::c_int {
+    // SAFETY: the function's contract.
+    let src = unsafe { &mut *data.cast::<Patched<'_>>() };
+    let n = (size as usize).min(src.input.len() - src.pos);
+    // SAFETY: libyaml hands a buffer of at least `size` bytes.
+    let out = unsafe { std::slice::from_raw_parts_mut(buffer, n) };
+    out.copy_from_slice(&src.input[src.pos..src.pos + n]);
+    let first = src.patches.partition_point(|p| p.0 < src.pos);
+    for &(at, b) in &src.patches[first..] {
+        if at >= src.pos + n {
+            break;
+        }
+        out[at - src.pos] = b;
+    }
+    src.pos += n;
+    // SAFETY: libyaml passes a valid pointer for the count.
+    unsafe { *size_read = n as u64 };
+    1
+}
+
 /// Pulls events out of a UTF-8 text. After an error or the end of the
 /// stream it yields nothing more.
 pub struct Parser<'a> {
     // Boxed: libyaml keeps a pointer to the parser for its string reader,
     // so it must not move.
     raw: Box<MaybeUninit<unsafe_sys::yaml_parser_t>>,
-    // The parser reads these bytes through a raw pointer: a borrowed slice,
-    // or an owned buffer whose heap storage does not move with `Parser`.
-    _input: Cow<'a, [u8]>,
+    // Read by libyaml through raw pointers: boxed, so it does not move
+    // with `Parser`, and dropped after the parser (see `Drop`).
+    _patched: Option<Box<Patched<'a>>>,
     done: bool,
 }
 
 impl<'a> Parser<'a> {
     pub fn new(input: &'a [u8]) -> Parser<'a> {
-        Parser::from_cow(Cow::Borrowed(input))
+        Parser::with_patches(input, Vec::new())
     }
 
-    /// A parser that owns its input.
-    pub fn new_owned(input: Vec<u8>) -> Parser<'static> {
-        Parser::from_cow(Cow::Owned(input))
-    }
-
-    fn from_cow(input: Cow<'a, [u8]>) -> Parser<'a> {
+    /// A parser that reads `input` with some bytes replaced: `patches` are
+    /// (offset, byte) pairs.
+    pub fn with_patches(input: &'a [u8], mut patches: Vec<(usize, u8)>) -> Parser<'a> {
         let mut raw: Box<MaybeUninit<unsafe_sys::yaml_parser_t>> = Box::new(MaybeUninit::uninit());
         let p = raw.as_mut_ptr();
+        patches.retain(|&(at, _)| at < input.len());
+        patches.sort_unstable();
+        let mut patched = (!patches.is_empty()).then(|| {
+            Box::new(Patched {
+                input,
+                pos: 0,
+                patches,
+            })
+        });
         // SAFETY: `p` points to memory for a parser that never moves (boxed);
         // initialize succeeds unless allocation fails, which aborts. The
-        // input outlives the parser (`'a`) and is never written through.
+        // input (and the patched reader's state, boxed and kept in the
+        // returned value) outlive the parser and are never written through.
         unsafe {
             if unsafe_sys::yaml_parser_initialize(p).fail {
                 std::process::abort();
             }
-            unsafe_sys::yaml_parser_set_input_string(p, input.as_ptr(), input.len() as u64);
+            match patched.as_mut() {
+                None => {
+                    unsafe_sys::yaml_parser_set_input_string(p, input.as_ptr(), input.len() as u64)
+                }
+                Some(src) => unsafe_sys::yaml_parser_set_input(
+                    p,
+                    read_patched,
+                    (&mut **src as *mut Patched<'_>).cast(),
+                ),
+            }
             unsafe_sys::yaml_parser_set_encoding(p, unsafe_sys::YAML_UTF8_ENCODING);
         }
         Parser {
             raw,
-            _input: input,
+            _patched: patched,
             done: false,
         }
     }

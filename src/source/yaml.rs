@@ -12,6 +12,10 @@ use super::{ParseError, Stream};
 /// scanner's `max_flow_level` and `max_indents`).
 pub const MAX_DEPTH: usize = 10_000;
 
+/// How many bytes a file may be parsed again for go-yaml's differences
+/// (see `Documents::patch`) before the difference is reported as an error.
+const REPARSE: usize = 64 << 20;
+
 /// An open collection; its children so far are `scratch[start..]`.
 struct Open {
     id: NodeId,
@@ -170,15 +174,18 @@ pub struct Documents<'a> {
     /// Where the text being parsed starts in `text` (byte, 0-based line).
     base: usize,
     base_line: usize,
-    /// Documents of this segment already returned (skipped when the
-    /// segment is parsed again with patched escapes).
-    emitted: usize,
-    skip: usize,
-    /// Bytes changed (segment offset, new byte) where go-yaml v2 accepts
+    /// Where the current document starts (byte offset in `text`).
+    doc_start: usize,
+    /// Bytes parsed again for patches in this file (bounded: `REPARSE`).
+    reparsed: usize,
+    /// Bytes changed (offset in `text`, new byte) where go-yaml v2 accepts
     /// what libyaml refuses; the characters they decode to are turned back
     /// (`unmap`: placeholder, original).
     patches: Vec<(usize, u8)>,
     unmap: Vec<(char, char)>,
+    /// The placeholders, chosen once per file (`None`: the text leaves none).
+    quote_placeholder: Option<Option<(u8, char)>>,
+    colon_placeholder: Option<Option<u8>>,
     b: Builder<'a>,
     doc_pos: Pos,
     in_doc: bool,
@@ -198,10 +205,12 @@ impl<'a> Documents<'a> {
             parser: Parser::new(&text.as_bytes()[base..]),
             base,
             base_line: 0,
-            emitted: 0,
-            skip: 0,
+            doc_start: base,
+            reparsed: 0,
             patches: Vec::new(),
             unmap: Vec::new(),
+            quote_placeholder: None,
+            colon_placeholder: None,
             b: Builder::new(0),
             doc_pos: Pos::default(),
             in_doc: false,
@@ -240,15 +249,13 @@ impl<'a> Documents<'a> {
                     .count()
         };
         let rest = &self.text.as_bytes()[segment..];
-        self.parser = if self.patches.is_empty() {
-            Parser::new(rest)
-        } else {
-            let mut copy = rest.to_vec();
-            for &(i, b) in &self.patches {
-                copy[i] = b;
-            }
-            Parser::new_owned(copy)
-        };
+        let patches = self
+            .patches
+            .iter()
+            .filter(|p| p.0 >= segment)
+            .map(|&(at, b)| (at - segment, b))
+            .collect();
+        self.parser = Parser::with_patches(rest, patches);
         self.base = segment;
         self.base_line = line_base;
         self.b = Builder::new(0);
@@ -265,25 +272,34 @@ impl<'a> Documents<'a> {
     /// plain scalar in a flow collection (go-yaml keeps the colon in the
     /// scalar: `{a:}` is the key `a:`).
     fn patch(&mut self, e: &libyaml::Error) -> bool {
-        let at = e.mark.index;
-        let rest = &self.text.as_bytes()[self.base + at..];
+        let at = self.base + e.mark.index;
+        // Each patch parses the document again up to it: bounded, so that
+        // no input makes this quadratic without limit.
+        self.reparsed += at.saturating_sub(self.doc_start).max(16 << 10);
+        if self.reparsed > REPARSE {
+            return false;
+        }
+        let rest = &self.text.as_bytes()[at..];
         let t = self.text;
         let (offset, byte, placeholder, original) =
             if e.problem == "found unknown escape character" && rest.starts_with(b"\\'") {
-                if t.contains("\\x") || t.contains("\\u") || t.contains("\\U") {
-                    return false;
-                }
-                let Some(&(letter, decoded)) = [
-                    (b'a', '\u{7}'),
-                    (b'e', '\u{1b}'),
-                    (b'v', '\u{b}'),
-                    (b'f', '\u{c}'),
-                ]
-                .iter()
-                .find(|(l, c)| {
-                    !t.contains(&format!("\\{}", *l as char))
-                        && self.unmap.iter().all(|(p, o)| p != c || *o == '\'')
-                }) else {
+                // An escape letter the text never uses (nor any hex escape
+                // that could spell its byte): what it decodes to can only
+                // come from a patch.
+                let found = *self.quote_placeholder.get_or_insert_with(|| {
+                    if t.contains("\\x") || t.contains("\\u") || t.contains("\\U") {
+                        return None;
+                    }
+                    [
+                        (b'a', '\u{7}'),
+                        (b'e', '\u{1b}'),
+                        (b'v', '\u{b}'),
+                        (b'f', '\u{c}'),
+                    ]
+                    .into_iter()
+                    .find(|(l, _)| !t.contains(&format!("\\{}", *l as char)))
+                });
+                let Some((letter, decoded)) = found else {
                     return false;
                 };
                 (at + 1, letter, decoded, '\'')
@@ -291,23 +307,28 @@ impl<'a> Documents<'a> {
                 && rest.first() == Some(&b':')
                 && rest.get(1).is_some_and(|c| b",[]{}?".contains(c))
             {
-                let Some(&p) = b"^~`;=$".iter().find(|&&p| {
-                    !t.as_bytes().contains(&p)
-                        && self.unmap.iter().all(|(c, o)| *c != p as char || *o == ':')
-                }) else {
+                // A plain-scalar character the text never uses.
+                let found = *self.colon_placeholder.get_or_insert_with(|| {
+                    b"^~`;=$"
+                        .iter()
+                        .copied()
+                        .find(|p| !t.as_bytes().contains(p))
+                });
+                let Some(p) = found else {
                     return false;
                 };
                 (at, p, p as char, ':')
             } else {
                 return false;
             };
+        if self.patches.iter().any(|p| p.0 == offset) {
+            return false;
+        }
         if !self.unmap.contains(&(placeholder, original)) {
             self.unmap.push((placeholder, original));
         }
         self.patches.push((offset, byte));
-        self.skip = self.emitted;
-        self.emitted = 0;
-        self.restart(self.base);
+        self.restart(self.doc_start);
         true
     }
 
@@ -328,6 +349,7 @@ impl<'a> Documents<'a> {
                 }
                 self.b = Builder::new(0);
                 self.doc_pos = self.pos(sm, em);
+                self.doc_start = self.base + sm.index;
                 self.in_doc = true;
             }
             Event::DocumentEnd => {
@@ -559,14 +581,7 @@ impl<'a> Iterator for Documents<'a> {
             };
             match result {
                 Ok(None) => {}
-                Ok(Some(doc)) => {
-                    self.emitted += 1;
-                    if self.skip > 0 {
-                        self.skip -= 1;
-                        continue;
-                    }
-                    return Some(Ok(doc));
-                }
+                Ok(Some(doc)) => return Some(Ok(doc)),
                 Err(err) => {
                     // Resume at the next line that starts a document.
                     let from = (err.pos.start as usize).max(self.base);
@@ -574,8 +589,6 @@ impl<'a> Iterator for Documents<'a> {
                         Some(next) => {
                             self.patches.clear();
                             self.unmap.clear();
-                            self.emitted = 0;
-                            self.skip = 0;
                             self.restart(next);
                         }
                         None => self.done = true,
@@ -897,6 +910,47 @@ mod tests {
         let s = parse(&t);
         assert!(s.docs.is_empty());
         assert_eq!(s.errors[0].message, "document contains excessive aliasing");
+    }
+
+    #[test]
+    fn go_yaml_readings_libyaml_refuses() {
+        let t = "a: 1\n---\nb: \"it\\'s \\'x\\'\"\nc: {d:}\ne: [f:, g]\n---\nh: \"\\'\"\n";
+        let s = parse(t);
+        assert!(s.errors.is_empty(), "{:?}", s.errors);
+        assert_eq!(s.docs.len(), 3);
+        let d = &s.docs[1];
+        let r = d.root.unwrap();
+        let text = |id| match d.kind(id) {
+            NodeKind::Scalar(s) => s.text.to_string(),
+            _ => panic!(),
+        };
+        assert_eq!(text(d.get(r, "b").unwrap().1), "it's 'x'");
+        let (_, c) = d.get(r, "c").unwrap();
+        // go-yaml keeps the colon: the key is `d:`.
+        assert!(d.get(c, "d:").is_some() && d.get(c, "d").is_none());
+        let (_, e) = d.get(r, "e").unwrap();
+        assert_eq!(text(d.items(e).next().unwrap()), "f:");
+        let d = &s.docs[2];
+        let (_, h) = d.get(d.root.unwrap(), "h").unwrap();
+        assert!(matches!(d.kind(h), NodeKind::Scalar(s) if s.text == "'"));
+        // Spans still point into the original text.
+        let (_, b) = s.docs[1].get(s.docs[1].root.unwrap(), "b").unwrap();
+        let p = s.docs[1].node(b).pos;
+        assert_eq!(&t[p.start as usize..p.end as usize], "\"it\\'s \\'x\\'\"");
+    }
+
+    #[test]
+    fn many_patches_in_one_document() {
+        let mut t = String::from("x: 1\n---\na: \"");
+        for _ in 0..2_000 {
+            t.push_str("\\'");
+        }
+        t.push_str("\"\n");
+        let s = parse(&t);
+        assert!(s.errors.is_empty(), "{:?}", s.errors);
+        let d = &s.docs[1];
+        let (_, a) = d.get(d.root.unwrap(), "a").unwrap();
+        assert!(matches!(d.kind(a), NodeKind::Scalar(s) if s.text == "'".repeat(2_000)));
     }
 
     #[test]
