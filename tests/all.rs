@@ -4,6 +4,7 @@ mod catalog;
 mod cli;
 mod effective;
 mod fix;
+mod formats;
 mod pss;
 mod robust;
 mod rules;

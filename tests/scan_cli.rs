@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::util::Dir;
 
 /// Compares with `tests/snapshots/NAME`; `UPDATE_SNAPSHOTS=1` rewrites it.
-fn snapshot(name: &str, actual: &str) {
+pub fn snapshot(name: &str, actual: &str) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/snapshots")
         .join(name);
@@ -21,7 +21,7 @@ fn snapshot(name: &str, actual: &str) {
     );
 }
 
-const NOTES_POD: &str = "apiVersion: v1
+pub const NOTES_POD: &str = "apiVersion: v1
 kind: Pod
 metadata:
   name: notes
@@ -445,7 +445,7 @@ fn sarif_output() {
     assert_eq!(&NOTES_POD[start..start + len], "all");
     assert_eq!(rep["insertedContent"]["text"], "ALL");
     assert_eq!(
-        ps204["partialFingerprints"]["podsec/v1"],
-        "PS204:Pod//notes:app"
+        ps204["partialFingerprints"]["podsec/v2"],
+        "PS204:Pod//notes:app:spec.containers[name=app].securityContext.capabilities.drop[0]"
     );
 }

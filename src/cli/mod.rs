@@ -28,7 +28,7 @@ use crate::rules::{Lang, Selection, Severity};
 )]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -38,12 +38,43 @@ pub enum Format {
 }
 
 /// Output formats of `podsec scan`.
-#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
 pub enum ScanFormat {
+    /// Each finding with its code frame, effective value, CVEs and fix.
     Text,
+    /// One line per finding: `file:line:col: CODE [severity] message`.
+    Concise,
+    /// The report as one JSON document (docs/json.md).
     Json,
     /// SARIF 2.1.0 (GitHub code scanning).
     Sarif,
+    /// JUnit XML: a test case per workload and rule.
+    Junit,
+    /// GitHub Actions annotations (workflow commands).
+    Github,
+    /// Markdown for pull-request comments.
+    Markdown,
+}
+
+/// One `--format NAME[=FILE]`.
+#[derive(Clone, Debug)]
+pub struct FormatSpec {
+    pub format: ScanFormat,
+    pub path: Option<std::path::PathBuf>,
+}
+
+fn parse_format_spec(s: &str) -> Result<FormatSpec, String> {
+    let (name, path) = match s.split_once('=') {
+        Some((n, p)) if !p.is_empty() => (n, Some(std::path::PathBuf::from(p))),
+        Some(_) => return Err(format!("{s:?}: a file name must follow `=`")),
+        None => (s, None),
+    };
+    let format = ScanFormat::from_str(name, true).map_err(|_| {
+        format!(
+            "unknown format {name:?}: expected text, concise, json, sarif, junit, github or markdown, optionally with =FILE"
+        )
+    })?;
+    Ok(FormatSpec { format, path })
 }
 
 #[derive(Subcommand)]
@@ -54,8 +85,9 @@ enum Command {
     /// if any does. Without: the strictest level each workload satisfies and
     /// what it misses for the stricter ones.
     Pss {
-        /// The level to check against.
-        #[arg(long, value_parser = parse_level)]
+        /// The level to check against: privileged, baseline or restricted.
+        /// Without it, every workload's strictest passing level is shown.
+        #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
         level: Option<Level>,
         /// Policy version: `latest` or `v1.N`.
         #[arg(long, default_value = "latest", value_parser = parse_version)]
@@ -85,8 +117,16 @@ enum Command {
         /// its content.
         #[arg(long, value_name = "NAME")]
         stdin_filename: Option<String>,
-        #[arg(long, value_enum, default_value = "text")]
-        format: ScanFormat,
+        /// Report formats: text, concise, json, sarif, junit, github,
+        /// markdown. Repeat for several at once; FORMAT=FILE writes one to
+        /// a file (`--format text --format sarif=podsec.sarif`). At most one
+        /// goes to standard output.
+        #[arg(long, value_name = "FORMAT[=FILE]", value_parser = parse_format_spec)]
+        format: Vec<FormatSpec>,
+        /// Write the report (the one format without `=FILE`) to FILE
+        /// instead of standard output.
+        #[arg(short = 'o', long, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
         /// Only these rules: codes, code prefixes (`PS2`), names, categories
         /// (`pss-baseline`, `pss-restricted`, `hardening`, `correctness`) or ALL.
         #[arg(long, value_delimiter = ',')]
@@ -100,9 +140,15 @@ enum Command {
         /// Language of messages: en or ko (default: from LANG).
         #[arg(long, value_parser = parse_lang)]
         lang: Option<Lang>,
-        /// Lowest severity that makes the exit code 1.
-        #[arg(long, default_value = "low", value_parser = parse_severity)]
-        fail_on: Severity,
+        /// Lowest severity that makes the exit code 1: info, low, medium,
+        /// high, critical, or never (exit 0 whatever is found; input
+        /// errors still exit 2).
+        #[arg(long, default_value = "low", value_parser = parse_fail_on)]
+        fail_on: FailOn,
+        /// Exit 0 even when there are findings (as --fail-on never), so a
+        /// later step (a SARIF upload) still runs.
+        #[arg(long)]
+        exit_zero: bool,
         #[arg(long, value_enum, default_value = "auto")]
         color: scan::ColorChoice,
         /// Apply the safe fixes first (as `podsec fix`), then report what is left.
@@ -138,15 +184,20 @@ enum Command {
         #[arg(long)]
         diff: bool,
         /// Apply exactly what every workload needs to pass this level, then
-        /// re-check and report what still fails.
-        #[arg(long, value_parser = parse_level)]
+        /// re-check and report what still fails: privileged, baseline or
+        /// restricted.
+        #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
         level: Option<Level>,
         /// Pod Security version for --level (and the PSS rules).
         #[arg(long, default_value = "latest", value_parser = parse_version)]
         version: Version,
-        #[arg(long, value_delimiter = ',')]
+        /// Only fix these rules: codes, code prefixes (`PS2`), names,
+        /// categories (`pss-baseline`, `pss-restricted`, `hardening`,
+        /// `correctness`) or ALL.
+        #[arg(long, value_delimiter = ',', value_name = "RULE")]
         select: Vec<String>,
-        #[arg(long, value_delimiter = ',')]
+        /// Leave these rules alone (same forms as --select).
+        #[arg(long, value_delimiter = ',', value_name = "RULE")]
         ignore: Vec<String>,
         /// Write Kustomize patches (one per workload) and a kustomization.yaml
         /// to DIR instead of editing the files: `--emit kustomize DIR`.
@@ -162,9 +213,13 @@ enum Command {
     },
     /// Print a rule's documentation (by code or name) or a CVE's entry.
     Explain {
+        /// A rule code (`PS101`), a rule name (`privileged-container`) or a
+        /// CVE id (`CVE-2019-5736`); `podsec rules` lists the rules.
+        #[arg(value_name = "KEY")]
         key: String,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// Language: en or ko (default: from LANG).
         #[arg(long, value_parser = parse_lang)]
         lang: Option<Lang>,
     },
@@ -172,6 +227,7 @@ enum Command {
     Rules {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// Language: en or ko (default: from LANG).
         #[arg(long, value_parser = parse_lang)]
         lang: Option<Lang>,
     },
@@ -207,6 +263,19 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
     }
 }
 
+/// `--fail-on`: a severity, or never (`None`).
+#[derive(Clone, Copy)]
+pub struct FailOn(Option<Severity>);
+
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    if s == "never" {
+        return Ok(FailOn(None));
+    }
+    parse_severity(s)
+        .map(|v| FailOn(Some(v)))
+        .map_err(|e| e.replace("or critical", "critical or never"))
+}
+
 fn parse_severity(s: &str) -> Result<Severity, String> {
     Severity::parse(s).ok_or_else(|| {
         format!("invalid severity {s:?}: expected info, low, medium, high or critical")
@@ -226,7 +295,13 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let result = match cli.command {
+    let Some(command) = cli.command else {
+        // No subcommand: the help, as a successful answer.
+        let _ = <Cli as clap::CommandFactory>::command().print_help();
+        println!();
+        return ExitCode::SUCCESS;
+    };
+    let result = match command {
         Command::Pss {
             level,
             version,
@@ -250,11 +325,13 @@ pub fn main() -> ExitCode {
         Command::Scan {
             paths,
             format,
+            output,
             select,
             ignore,
             target_version,
             lang,
             fail_on,
+            exit_zero,
             color,
             fix,
             unsafe_fixes,
@@ -292,13 +369,22 @@ pub fn main() -> ExitCode {
             // After `--fix -` the fixed text went to stdout: the report of
             // what is left goes to stderr (as ruff does).
             let report_to_stderr = fix && paths.iter().any(|p| p == "-");
+            let formats = if format.is_empty() {
+                vec![FormatSpec {
+                    format: ScanFormat::Text,
+                    path: None,
+                }]
+            } else {
+                format
+            };
             scan::run(scan::Args {
                 paths,
-                format,
+                formats,
+                output,
                 selection: Selection { select, ignore },
                 version: target_version,
                 lang,
-                fail_on,
+                fail_on: if exit_zero { None } else { fail_on.0 },
                 color,
                 stdin_name: stdin_filename,
                 report_to_stderr,

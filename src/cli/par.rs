@@ -26,11 +26,11 @@ pub fn default_threads() -> usize {
 struct State<'o> {
     /// The file whose output goes next.
     next: usize,
-    out: &'o mut (dyn Write + Send),
+    outs: Vec<&'o mut (dyn Write + Send)>,
     err: &'o mut (dyn Write + Send),
     failed: Option<io::Error>,
-    /// Some item (see `Chunk::item`) has reached the output.
-    any_items: bool,
+    /// Per output: some item (see `Chunk::item`) has reached it.
+    any_items: Vec<bool>,
     /// Files done before their turn, waiting to be written.
     pending: BTreeMap<usize, Done>,
     pending_bytes: usize,
@@ -38,43 +38,75 @@ struct State<'o> {
 
 /// A finished file's output.
 struct Done {
-    buf: Vec<u8>,
+    out: Outputs,
     err: Vec<u8>,
-    first_item: Option<usize>,
-    items: bool,
+}
+
+/// A file's buffered bytes for each output.
+#[derive(Default)]
+struct Outputs {
+    bufs: Vec<Vec<u8>>,
+    /// Per output: where in the buffer the separator before the file's
+    /// first item sits, until it is written.
+    first_item: Vec<Option<usize>>,
+    items: Vec<bool>,
+}
+
+impl Outputs {
+    fn new(n: usize) -> Outputs {
+        Outputs {
+            bufs: vec![Vec::new(); n],
+            first_item: vec![None; n],
+            items: vec![false; n],
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.bufs.iter().map(Vec::len).sum()
+    }
 }
 
 impl State<'_> {
-    /// Writes output of the head file.
-    fn write(&mut self, buf: &[u8], first_item: Option<usize>, items: bool) {
-        let r = match first_item {
-            // The first item of the whole output has no separator.
-            Some(at) if !self.any_items => self
-                .out
-                .write_all(&buf[..at])
-                .and_then(|_| self.out.write_all(&buf[at + 1..])),
-            _ => self.out.write_all(buf),
-        };
-        if let Err(e) = r {
-            self.failed.get_or_insert(e);
+    /// Writes (and empties) the buffers of the head file.
+    fn write(&mut self, o: &mut Outputs) {
+        for k in 0..o.bufs.len() {
+            let buf = &o.bufs[k];
+            if buf.is_empty() {
+                continue;
+            }
+            let out = &mut self.outs[k];
+            let r = match o.first_item[k].take() {
+                // The first item of the whole output has no separator.
+                Some(at) if !self.any_items[k] => out
+                    .write_all(&buf[..at])
+                    .and_then(|_| out.write_all(&buf[at + 1..])),
+                _ => out.write_all(buf),
+            };
+            if let Err(e) = r {
+                self.failed.get_or_insert(e);
+            }
+            self.any_items[k] |= o.items[k];
+            o.bufs[k].clear();
         }
-        self.any_items |= items;
+    }
+
+    fn write_err(&mut self, err: &[u8]) {
+        if !err.is_empty() {
+            for o in self.outs.iter_mut() {
+                let _ = o.flush();
+            }
+            let _ = self.err.write_all(err);
+        }
     }
 
     /// Ends the head file, and writes the files done after it in turn.
     fn advance(&mut self, err: &[u8]) {
-        if !err.is_empty() {
-            let _ = self.out.flush();
-            let _ = self.err.write_all(err);
-        }
+        self.write_err(err);
         self.next += 1;
-        while let Some(d) = self.pending.remove(&self.next) {
-            self.pending_bytes -= d.buf.len();
-            self.write(&d.buf, d.first_item, d.items);
-            if !d.err.is_empty() {
-                let _ = self.out.flush();
-                let _ = self.err.write_all(&d.err);
-            }
+        while let Some(mut d) = self.pending.remove(&self.next) {
+            self.pending_bytes -= d.out.len();
+            self.write(&mut d.out);
+            self.write_err(&d.err);
             self.next += 1;
         }
     }
@@ -85,17 +117,15 @@ struct Shared<'o> {
     turn: Condvar,
 }
 
-/// One file's output: the report (through `Write`), and `err` for its
-/// error lines (written to stderr after its report, in order).
+/// One file's output: the reports (through `Write`, to the output chosen
+/// with `select`), and `err` for its error lines (written to stderr after
+/// its reports, in order).
 pub struct Chunk<'s, 'o> {
     index: usize,
     shared: &'s Shared<'o>,
-    buf: Vec<u8>,
+    out: Outputs,
+    cur: usize,
     pub err: Vec<u8>,
-    /// Where in `buf` the separator before this chunk's first item sits,
-    /// until it is written.
-    first_item: Option<usize>,
-    items: bool,
 }
 
 impl<'s, 'o> Chunk<'s, 'o> {
@@ -107,37 +137,32 @@ impl<'s, 'o> Chunk<'s, 'o> {
     /// `PARK` bytes, waits to become the head.
     fn flush_if_head(&mut self) {
         let mut st = self.lock();
-        while st.next != self.index && self.buf.len() >= PARK {
+        while st.next != self.index && self.out.len() >= PARK {
             st = self.shared.turn.wait(st).unwrap_or_else(|p| p.into_inner());
         }
         if st.next == self.index {
-            st.write(&self.buf, self.first_item.take(), self.items);
-            self.buf.clear();
+            st.write(&mut self.out);
         }
     }
 
     /// Hands the finished output over: written now if this file is the
     /// head, else kept until its turn (waiting while too much is kept).
-    fn finish(self) {
+    fn finish(mut self) {
         let mut st = self.lock();
-        while st.next != self.index
-            && st.pending_bytes + self.buf.len() > PARK
-            && !st.pending.is_empty()
-        {
+        let size = self.out.len();
+        while st.next != self.index && st.pending_bytes + size > PARK && !st.pending.is_empty() {
             st = self.shared.turn.wait(st).unwrap_or_else(|p| p.into_inner());
         }
         if st.next == self.index {
-            st.write(&self.buf, self.first_item, self.items);
+            st.write(&mut self.out);
             st.advance(&self.err);
         } else {
-            st.pending_bytes += self.buf.len();
+            st.pending_bytes += size;
             st.pending.insert(
                 self.index,
                 Done {
-                    buf: self.buf,
-                    err: self.err,
-                    first_item: self.first_item,
-                    items: self.items,
+                    out: std::mem::take(&mut self.out),
+                    err: std::mem::take(&mut self.err),
                 },
             );
         }
@@ -145,21 +170,28 @@ impl<'s, 'o> Chunk<'s, 'o> {
         self.shared.turn.notify_all();
     }
 
+    /// Where the following writes go: output `k` of those given to `run`.
+    pub fn select(&mut self, k: usize) {
+        self.cur = k;
+    }
+
     /// Starts an item of a list that runs across files: writes the one-byte
     /// separator `sep`, which is dropped before the output's first item.
     pub fn item(&mut self, sep: u8) {
-        if !self.items {
-            self.first_item = Some(self.buf.len());
+        let k = self.cur;
+        if !self.out.items[k] {
+            self.out.first_item[k] = Some(self.out.bufs[k].len());
         }
-        self.items = true;
-        self.buf.push(sep);
+        self.out.items[k] = true;
+        self.out.bufs[k].push(sep);
     }
 }
 
 impl Write for Chunk<'_, '_> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= FLUSH {
+        let buf = &mut self.out.bufs[self.cur];
+        buf.extend_from_slice(data);
+        if buf.len() >= FLUSH {
             self.flush_if_head();
         }
         Ok(data.len())
@@ -171,26 +203,28 @@ impl Write for Chunk<'_, '_> {
 }
 
 /// Runs `work` on items `0..n` with `threads` workers (1: on this thread),
-/// writing each item's output in item order. Returns the results in order.
-pub fn run<R: Send>(
+/// writing each item's output to each of `outs` in item order. Returns the
+/// results in order.
+pub fn run<'o, R: Send>(
     n: usize,
     threads: usize,
-    out: &mut (dyn Write + Send),
-    err: &mut (dyn Write + Send),
+    outs: Vec<&'o mut (dyn Write + Send)>,
+    err: &'o mut (dyn Write + Send),
     work: impl Fn(usize, &mut Chunk<'_, '_>) -> R + Sync,
 ) -> io::Result<Vec<R>> {
     let shared = Shared {
         state: Mutex::new(State {
             next: 0,
-            out,
+            any_items: vec![false; outs.len()],
+            outs,
             err,
             failed: None,
-            any_items: false,
             pending: BTreeMap::new(),
             pending_bytes: 0,
         }),
         turn: Condvar::new(),
     };
+    let n_outs = shared.state.lock().map_or(1, |s| s.outs.len());
     let counter = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<R>>> = Mutex::new((0..n).map(|_| None).collect());
     let worker = || {
@@ -202,10 +236,9 @@ pub fn run<R: Send>(
             let mut chunk = Chunk {
                 index: i,
                 shared: &shared,
-                buf: Vec::new(),
+                out: Outputs::new(n_outs),
+                cur: 0,
                 err: Vec::new(),
-                first_item: None,
-                items: false,
             };
             let r = work(i, &mut chunk);
             chunk.finish();
@@ -252,7 +285,7 @@ mod tests {
         };
         let mut out: Vec<u8> = Vec::new();
         let mut err: Vec<u8> = Vec::new();
-        let results = run(40, 4, &mut out, &mut err, |i, chunk| {
+        let results = run(40, 4, vec![&mut out], &mut err, |i, chunk| {
             if i == 0 {
                 // The head is slow: others finish first and are kept.
                 std::thread::sleep(std::time::Duration::from_millis(50));

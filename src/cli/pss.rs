@@ -149,44 +149,50 @@ pub fn run(
         write!(out, "\n  \"workloads\": [")?;
     }
     let mut err = io::stderr();
-    let tallies = super::par::run(sources.len(), threads, &mut out, &mut err, |i, chunk| {
-        let mut t = Tally::default();
-        let src = &sources[i];
-        let name = src.name();
-        let bytes = match src.read() {
-            Ok(b) => b,
-            Err(e) => {
+    let tallies = super::par::run(
+        sources.len(),
+        threads,
+        vec![&mut out],
+        &mut err,
+        |i, chunk| {
+            let mut t = Tally::default();
+            let src = &sources[i];
+            let name = src.name();
+            let bytes = match src.read() {
+                Ok(b) => b,
+                Err(e) => {
+                    let _ = writeln!(chunk.err, "{e}");
+                    t.errors.push(e);
+                    return t;
+                }
+            };
+            let text = match decode_text(&name, &bytes) {
+                Ok(text) => text,
+                Err(e) => {
+                    let _ = writeln!(chunk.err, "{e}");
+                    t.errors.push(e);
+                    return t;
+                }
+            };
+            let mut scratch = Vec::new();
+            let (file_errors, skipped) = pss_each(&name, text, &levels, version, |w| {
+                t.workloads += 1;
+                let s = strictest(&w);
+                t.strictest[level_index(s)] += 1;
+                if level.is_some() && !w.results[0].1.is_empty() {
+                    t.forbidden += 1;
+                }
+                // A chunk buffers in memory: writing to it cannot fail.
+                let _ = render(chunk, &w, level, version, format, &mut scratch);
+            });
+            for e in &file_errors {
                 let _ = writeln!(chunk.err, "{e}");
-                t.errors.push(e);
-                return t;
             }
-        };
-        let text = match decode_text(&name, &bytes) {
-            Ok(text) => text,
-            Err(e) => {
-                let _ = writeln!(chunk.err, "{e}");
-                t.errors.push(e);
-                return t;
-            }
-        };
-        let mut scratch = Vec::new();
-        let (file_errors, skipped) = pss_each(&name, text, &levels, version, |w| {
-            t.workloads += 1;
-            let s = strictest(&w);
-            t.strictest[level_index(s)] += 1;
-            if level.is_some() && !w.results[0].1.is_empty() {
-                t.forbidden += 1;
-            }
-            // A chunk buffers in memory: writing to it cannot fail.
-            let _ = render(chunk, &w, level, version, format, &mut scratch);
-        });
-        for e in &file_errors {
-            let _ = writeln!(chunk.err, "{e}");
-        }
-        t.errors = file_errors;
-        t.skipped = skipped;
-        t
-    })?;
+            t.errors = file_errors;
+            t.skipped = skipped;
+            t
+        },
+    )?;
     let mut total = Tally::default();
     for t in tallies {
         total.workloads += t.workloads;

@@ -2,23 +2,26 @@
 
 use std::io::{self, IsTerminal, Write};
 
-use super::{EXIT_ERROR, EXIT_FINDINGS, ScanFormat, stdout, write_json_item};
+use super::{EXIT_ERROR, EXIT_FINDINGS, FormatSpec, ScanFormat, stdout, write_json_item};
 use crate::dockerfile::index::{ImageIndex, from_compose, from_podsec_toml, from_skaffold};
-use crate::engine::scan::{Diagnostic, Options, ScanFile, scan_dockerfile, scan_each};
+use crate::engine::scan::{Diagnostic, Options, ScanFile, scan_dockerfile, scan_each_listing};
 use crate::input::{
     InputError, Kind, Source, classify, gather, manifest_name, nothing_found, scan_name,
 };
-use crate::output::{json, sarif, text};
+use crate::output::{concise, github, json, junit, markdown, sarif, text};
 use crate::pss::Version;
-use crate::rules::{Lang, Selection, Severity};
+use crate::rules::{Check, Lang, Rule, Selection, Severity};
 
 pub struct Args {
     pub paths: Vec<String>,
-    pub format: ScanFormat,
+    pub formats: Vec<FormatSpec>,
+    /// Where the format without `=FILE` goes instead of stdout.
+    pub output: Option<std::path::PathBuf>,
     pub selection: Selection,
     pub version: Version,
     pub lang: Lang,
-    pub fail_on: Severity,
+    /// `None`: findings never fail the run.
+    pub fail_on: Option<Severity>,
     pub color: ColorChoice,
     pub stdin_name: Option<String>,
     /// Print the report on stderr (stdout already holds the fixed text).
@@ -31,6 +34,56 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+/// Where one report goes, wrapped as its format needs.
+enum Sink {
+    Plain(Box<dyn Write + Send>),
+    Github(github::Limit<Box<dyn Write + Send>>),
+    /// Markdown needs its totals first: details are collected (under the
+    /// comment-size budget) and written at the end.
+    Markdown(Box<dyn Write + Send>, markdown::Details),
+}
+
+impl Sink {
+    fn writer(&mut self) -> &mut (dyn Write + Send) {
+        match self {
+            Sink::Plain(w) => w,
+            Sink::Github(w) => w,
+            Sink::Markdown(_, d) => d,
+        }
+    }
+}
+
+/// Opens the destination of every format; at most one is standard output.
+fn open_outputs(args: &Args) -> Result<Vec<(ScanFormat, Sink, bool)>, String> {
+    let to_stdout = args.formats.iter().filter(|f| f.path.is_none()).count();
+    if to_stdout > 1 {
+        return Err(
+            "only one format can go to standard output; give the others a file (--format sarif=podsec.sarif)"
+                .into(),
+        );
+    }
+    let mut outs = Vec::new();
+    for spec in &args.formats {
+        let path = spec.path.as_ref().or(args.output.as_ref());
+        let (w, terminal): (Box<dyn Write + Send>, bool) = match path {
+            Some(p) => {
+                let f = std::fs::File::create(p)
+                    .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+                (Box::new(io::BufWriter::with_capacity(64 * 1024, f)), false)
+            }
+            None if args.report_to_stderr => (Box::new(io::BufWriter::new(io::stderr())), false),
+            None => (Box::new(stdout()), io::stdout().is_terminal()),
+        };
+        let sink = match spec.format {
+            ScanFormat::Github => Sink::Github(github::Limit::new(w)),
+            ScanFormat::Markdown => Sink::Markdown(w, markdown::Details::default()),
+            _ => Sink::Plain(w),
+        };
+        outs.push((spec.format, sink, terminal));
+    }
+    Ok(outs)
 }
 
 /// What one file adds to the totals.
@@ -56,16 +109,21 @@ pub fn run(args: Args) -> io::Result<u8> {
         );
         return Ok(EXIT_ERROR);
     }
-    let color = match args.color {
+    let mut outs = match open_outputs(&args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("podsec scan: error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let color_allowed = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     let opts = Options {
         minor: args.version.minor(),
-        selection: args.selection,
+        selection: args.selection.clone(),
     };
     let Prepared {
         items,
@@ -75,67 +133,135 @@ pub fn run(args: Args) -> io::Result<u8> {
     } = prepare(&args.paths, &opts, args.lang, args.stdin_name.as_deref());
     let dockerfiles = items.iter().filter(|t| t.kind == Kind::Dockerfile).count();
     let rules = crate::engine::scan::enabled_rules(&opts.selection);
-    let mut out: Box<dyn Write + Send> = if args.report_to_stderr {
-        Box::new(io::BufWriter::new(io::stderr()))
-    } else {
-        Box::new(stdout())
-    };
-    // JSON and SARIF are streamed: the head, each finding as it is found,
-    // then what is only known at the end.
-    match args.format {
-        ScanFormat::Json => write!(
-            out,
-            "{{\n  \"schema_version\": {},\n  \"target_version\": {},\n  \"findings\": [",
-            json::SCHEMA_VERSION,
-            serde_json::Value::from(args.version.to_string())
-        )?,
-        ScanFormat::Sarif => sarif::write_head(&mut out, &rules, args.lang)?,
-        ScanFormat::Text => {}
+    let workload_rules: Vec<&'static Rule> = rules
+        .iter()
+        .copied()
+        .filter(|r| matches!(r.check, Check::Workload(_)))
+        .collect();
+    let dockerfile_rules: Vec<&'static Rule> = rules
+        .iter()
+        .copied()
+        .filter(|r| matches!(r.check, Check::Dockerfile(_)))
+        .collect();
+    // Heads first; JSON and SARIF are streamed: each finding as it is
+    // found, then what is only known at the end.
+    for (format, sink, _) in outs.iter_mut() {
+        let mut w = sink.writer();
+        let w = &mut w;
+        match format {
+            ScanFormat::Json => write!(
+                w,
+                "{{\n  \"schema_version\": {},\n  \"target_version\": {},\n  \"findings\": [",
+                json::SCHEMA_VERSION,
+                serde_json::Value::from(args.version.to_string())
+            )?,
+            ScanFormat::Sarif => sarif::write_head(w, &rules, args.lang)?,
+            ScanFormat::Junit => junit::write_head(w)?,
+            _ => {}
+        }
     }
-    let style = text::Style { color };
-    let (format, lang, fail_on) = (args.format, args.lang, args.fail_on);
+    let formats: Vec<(ScanFormat, text::Style)> = outs
+        .iter()
+        .map(|(f, _, terminal)| {
+            (
+                *f,
+                text::Style {
+                    color: color_allowed && (*terminal || args.color == ColorChoice::Always),
+                },
+            )
+        })
+        .collect();
+    let per_file = formats
+        .iter()
+        .any(|(f, _)| matches!(f, ScanFormat::Junit | ScanFormat::Markdown));
+    let (lang, fail_on) = (args.lang, args.fail_on);
     let mut err = io::stderr();
-    let tallies = super::par::run(items.len(), args.threads, &mut out, &mut err, |i, chunk| {
+    let writers: Vec<&mut (dyn Write + Send)> =
+        outs.iter_mut().map(|(_, s, _)| s.writer()).collect();
+    let tallies = super::par::run(items.len(), args.threads, writers, &mut err, |i, chunk| {
         let mut t = Tally::default();
         let item = &items[i];
         let mut scratch = Vec::new();
+        let mut kept: Vec<Diagnostic> = Vec::new();
         let mut emit = |d: Diagnostic, chunk: &mut super::par::Chunk<'_, '_>| {
             t.by_severity[severity_index(d.severity)] += 1;
-            if d.severity >= fail_on {
+            if fail_on.is_some_and(|f| d.severity >= f) {
                 t.failing += 1;
             }
-            // A chunk buffers in memory: writing to it cannot fail.
-            let _ = match format {
-                ScanFormat::Text => text::render(chunk, &d, style, lang),
-                ScanFormat::Json => {
-                    chunk.item(b',');
-                    write_json_item(chunk, &d, "    ", &mut scratch)
-                }
-                ScanFormat::Sarif => {
-                    chunk.item(b',');
-                    write_json_item(chunk, &sarif::result(&d, &rules), "        ", &mut scratch)
-                }
-            };
+            for (k, (format, style)) in formats.iter().enumerate() {
+                chunk.select(k);
+                // A chunk buffers in memory: writing to it cannot fail.
+                let _ = match format {
+                    ScanFormat::Text => text::render(chunk, &d, *style, lang),
+                    ScanFormat::Concise => concise::render(chunk, &d),
+                    ScanFormat::Github => github::render(chunk, &d),
+                    ScanFormat::Json => {
+                        chunk.item(b',');
+                        write_json_item(chunk, &d, "    ", &mut scratch)
+                    }
+                    ScanFormat::Sarif => {
+                        chunk.item(b',');
+                        write_json_item(chunk, &sarif::result(&d, &rules), "        ", &mut scratch)
+                    }
+                    ScanFormat::Junit | ScanFormat::Markdown => Ok(()),
+                };
+            }
+            if per_file {
+                kept.push(d);
+            }
         };
-        let file_errors = match &item.done {
+        let (file_errors, objects, file_rules) = match &item.done {
             Some(file) => {
                 file.diagnostics.iter().for_each(|d| emit(d.clone(), chunk));
-                file.errors.clone()
+                let objects = file
+                    .built
+                    .as_ref()
+                    .map(|b| crate::engine::scan::ObjectRef {
+                        kind: "Dockerfile".into(),
+                        name: b.analysis.root_base.clone(),
+                        namespace: String::new(),
+                        line: 1,
+                    })
+                    .or_else(|| {
+                        file.diagnostics
+                            .first()
+                            .map(|d| crate::engine::scan::ObjectRef {
+                                kind: d.kind.clone(),
+                                name: d.object.clone(),
+                                namespace: String::new(),
+                                line: 1,
+                            })
+                    })
+                    .into_iter()
+                    .collect();
+                (file.errors.clone(), objects, &dockerfile_rules)
             }
             None => match item.read().and_then(|bytes| {
                 crate::input::decode_text(&item.name, &bytes)?;
                 Ok(bytes)
             }) {
-                Err(e) => vec![e],
+                Err(e) => (vec![e], Vec::new(), &workload_rules),
                 Ok(bytes) => {
                     let text = std::str::from_utf8(&bytes).unwrap_or_default();
                     let stats =
-                        scan_each(&item.name, text, &opts, lang, &index, |d| emit(d, chunk));
+                        scan_each_listing(&item.name, text, &opts, lang, &index, per_file, |d| {
+                            emit(d, chunk)
+                        });
                     t.workloads = stats.workloads;
-                    stats.errors
+                    (stats.errors, stats.objects, &workload_rules)
                 }
             },
         };
+        for (k, (format, _)) in formats.iter().enumerate() {
+            chunk.select(k);
+            let _ = match format {
+                ScanFormat::Junit => {
+                    junit::testsuite(chunk, &item.name, &objects, file_rules, &kept, &file_errors)
+                }
+                ScanFormat::Markdown => markdown::file_section(chunk, &item.name, &kept),
+                _ => Ok(()),
+            };
+        }
         for e in &file_errors {
             let _ = writeln!(chunk.err, "{e}");
         }
@@ -145,23 +271,53 @@ pub fn run(args: Args) -> io::Result<u8> {
     let mut by_severity = [0usize; 5];
     let mut failing = 0;
     let mut workloads = 0;
-    for t in tallies {
+    let mut per_file_counts = Vec::new();
+    for (t, item) in tallies.into_iter().zip(&items) {
         for (a, b) in by_severity.iter_mut().zip(t.by_severity) {
             *a += b;
         }
+        per_file_counts.push((item.name.clone(), t.by_severity));
         failing += t.failing;
         workloads += t.workloads;
         errors.extend(t.errors);
     }
     let findings: usize = by_severity.iter().sum();
-    match args.format {
-        ScanFormat::Json => {
-            json::write_tail(&mut out, findings, &by_severity, &errors, files, workloads)?
+    for (format, sink, _) in outs.iter_mut() {
+        match (&*format, &mut *sink) {
+            (ScanFormat::Json, s) => json::write_tail(
+                &mut s.writer(),
+                findings,
+                &by_severity,
+                &errors,
+                files,
+                workloads,
+            )?,
+            (ScanFormat::Sarif, s) => {
+                sarif::write_tail(&mut s.writer(), findings, &errors)?;
+                if findings > sarif::GITHUB_MAX_RESULTS {
+                    eprintln!(
+                        "podsec scan: warning: the SARIF report has {findings} results; GitHub code scanning keeps only {} per run (narrow it with --select or --fail-on)",
+                        sarif::GITHUB_MAX_RESULTS
+                    );
+                }
+            }
+            (ScanFormat::Junit, s) => junit::write_tail(&mut s.writer())?,
+            (_, Sink::Github(w)) => w.summary()?,
+            (_, Sink::Markdown(w, details)) => markdown::write_report(
+                w,
+                &per_file_counts,
+                files,
+                workloads,
+                errors.len(),
+                details,
+            )?,
+            _ => {}
         }
-        ScanFormat::Sarif => sarif::write_tail(&mut out, findings)?,
-        ScanFormat::Text => {}
+        match sink {
+            Sink::Plain(w) | Sink::Markdown(w, _) => w.flush()?,
+            Sink::Github(w) => w.flush()?,
+        }
     }
-    out.flush()?;
     let summary = summary(&by_severity, files, workloads, errors.len(), args.lang);
     if workloads == 0 && dockerfiles == 0 && errors.is_empty() {
         eprintln!(

@@ -60,6 +60,28 @@ pub struct Diagnostic {
     /// The text of the diagnostic's first line, for snippets.
     #[serde(skip)]
     pub source_line: String,
+    /// The field the finding is on, from the document root, with list
+    /// items that have a name written by name
+    /// (`spec.containers[name=web].securityContext`); empty for
+    /// Dockerfiles. Part of the stable fingerprint.
+    pub path: String,
+}
+
+impl Diagnostic {
+    /// What identifies this finding across edits elsewhere in the file: the
+    /// rule, the object, the container and the field; never a line number.
+    /// The same in SARIF (`partialFingerprints`) and baselines.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "{}:{}/{}/{}:{}:{}",
+            self.code,
+            self.kind,
+            self.namespace,
+            self.object,
+            self.container.as_deref().unwrap_or(""),
+            self.path
+        )
+    }
 }
 
 pub struct ScanFile {
@@ -103,6 +125,37 @@ pub struct FileStats {
     pub errors: Vec<InputError>,
     pub workloads: usize,
     pub skipped: usize,
+    /// Every workload checked, when asked for (`scan_each_listing`).
+    pub objects: Vec<ObjectRef>,
+}
+
+/// A workload (or a Dockerfile) a scan checked.
+#[derive(Clone, Debug)]
+pub struct ObjectRef {
+    pub kind: String,
+    pub name: String,
+    pub namespace: String,
+    pub line: u32,
+}
+
+impl ObjectRef {
+    pub fn display(&self) -> String {
+        let name = if self.name.is_empty() {
+            "(unnamed)"
+        } else {
+            &self.name
+        };
+        if self.namespace.is_empty() {
+            format!("{}/{name}", self.kind)
+        } else {
+            format!("{}/{}/{name}", self.kind, self.namespace)
+        }
+    }
+
+    /// Whether a finding is about this object.
+    pub fn owns(&self, d: &Diagnostic) -> bool {
+        d.kind == self.kind && d.object == self.name && d.namespace == self.namespace
+    }
 }
 
 /// Scans a file one document at a time, handing each diagnostic to `emit`
@@ -114,16 +167,31 @@ pub fn scan_each(
     opts: &Options,
     lang: Lang,
     images: &ImageIndex,
+    emit: impl FnMut(Diagnostic),
+) -> FileStats {
+    scan_each_listing(file, text, opts, lang, images, false, emit)
+}
+
+/// `scan_each`, also listing every workload checked when `list` is set.
+pub fn scan_each_listing(
+    file: &str,
+    text: &str,
+    opts: &Options,
+    lang: Lang,
+    images: &ImageIndex,
+    list: bool,
     mut emit: impl FnMut(Diagnostic),
 ) -> FileStats {
     let mut errors = Vec::new();
     let mut sc = Scanner::new(file, text, opts, lang, images);
+    sc.list = list;
     each_doc(file, text, &mut errors, |doc| sc.doc(&doc, &mut emit));
     errors.append(&mut sc.errors);
     FileStats {
         errors,
         workloads: sc.workloads,
         skipped: sc.skipped,
+        objects: sc.objects,
     }
 }
 
@@ -143,6 +211,7 @@ pub fn scan_docs(
         errors: sc.errors,
         workloads: sc.workloads,
         skipped: sc.skipped,
+        objects: sc.objects,
     }
 }
 
@@ -159,6 +228,8 @@ struct Scanner<'a> {
     errors: Vec<InputError>,
     workloads: usize,
     skipped: usize,
+    list: bool,
+    objects: Vec<ObjectRef>,
 }
 
 impl<'a> Scanner<'a> {
@@ -181,17 +252,28 @@ impl<'a> Scanner<'a> {
             errors: Vec::new(),
             workloads: 0,
             skipped: 0,
+            list: false,
+            objects: Vec::new(),
         }
     }
 
     fn doc(&mut self, doc: &Doc<'_>, emit: &mut impl FnMut(Diagnostic)) {
         let (file, text) = (self.file, self.text);
-        let mut raw: Vec<(Finding, Pos, [String; 3])> = Vec::new();
+        let mut raw: Vec<(Finding, Pos, [String; 4])> = Vec::new();
         let mut editor: Option<Editor<'_, '_>> = None;
         let mut workloads = 0;
         let (rules, opts, images, json) = (&self.rules, self.opts, self.images, self.json);
+        let (list, objects) = (self.list, &mut self.objects);
         self.skipped += doc_workloads(file, doc, &mut self.errors, |w| {
             workloads += 1;
+            if list {
+                objects.push(ObjectRef {
+                    kind: w.kind.to_string(),
+                    name: w.name.to_string(),
+                    namespace: w.namespace.to_string(),
+                    line: w.pos.line,
+                });
+            }
             let Some(pod) = &w.pod else { return };
             let edit = editor.get_or_insert_with(|| Editor::new(text, doc, json));
             let ctx = Ctx::new(doc, w, pod, opts.minor, images, edit);
@@ -202,8 +284,8 @@ impl<'a> Scanner<'a> {
                 }
             }
             for f in sink.findings {
-                let pos = match f.at {
-                    At::Node(n) => doc.node(n).pos,
+                let (pos, node) = match f.at {
+                    At::Node(n) => (doc.node(n).pos, n),
                     At::Span(_) => continue,
                 };
                 raw.push((
@@ -213,6 +295,7 @@ impl<'a> Scanner<'a> {
                         w.kind.to_string(),
                         w.name.to_string(),
                         w.namespace.to_string(),
+                        field_path(doc, node),
                     ],
                 ));
             }
@@ -273,15 +356,41 @@ pub fn scan_dockerfile(file: &str, text: &str, opts: &Options, lang: Lang) -> Sc
                     line,
                     col,
                 };
+                // The instruction, by a hash of its text: stable when
+                // other lines move (occurrences are numbered below).
+                let line = line_text(text, sp.start as usize).trim();
+                let keyword = line
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_uppercase();
+                let hash = line.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                    (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+                });
                 Some((
                     f,
                     pos,
-                    ["Dockerfile".to_string(), object.clone(), String::new()],
+                    [
+                        "Dockerfile".to_string(),
+                        object.clone(),
+                        String::new(),
+                        format!("{keyword}#{:08x}", hash as u32),
+                    ],
                 ))
             }
             At::Node(_) => None,
         })
-        .collect();
+        .collect::<Vec<_>>();
+    // The same instruction text twice: number the later ones.
+    let mut raw = raw;
+    let mut seen: std::collections::HashMap<(String, &'static str), u32> = Default::default();
+    for (f, _, ids) in raw.iter_mut() {
+        let n = seen.entry((ids[3].clone(), f.rule.code)).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            ids[3] = format!("{}~{n}", ids[3]);
+        }
+    }
     let built = analysis.map(|a| {
         let at = match &a.final_user {
             crate::dockerfile::user::FinalUser::Set(u) => u.span.start,
@@ -308,12 +417,12 @@ pub fn scan_dockerfile(file: &str, text: &str, opts: &Options, lang: Lang) -> Sc
 fn locate(
     file: &str,
     text: &str,
-    raw: Vec<(Finding, Pos, [String; 3])>,
+    raw: Vec<(Finding, Pos, [String; 4])>,
     lang: Lang,
     index: &LineIndex<'_>,
 ) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::with_capacity(raw.len());
-    for (f, pos, [kind, object, namespace]) in raw {
+    for (f, pos, [kind, object, namespace, path]) in raw {
         let (end_line, end_column) = index.line_col(pos.end.max(pos.start) as usize);
         let args = f.args_in(lang);
         let note = f.note_in(lang);
@@ -349,10 +458,64 @@ fn locate(
             note,
             rule: f.rule,
             source_line: line_text(text, pos.start as usize).to_string(),
+            path,
         });
     }
     diagnostics.sort_by(|a, b| (a.line, a.column, a.code).cmp(&(b.line, b.column, b.code)));
     diagnostics
+}
+
+/// The path of `node` from the document root; list items with a `name`
+/// are written by name, so the path survives reordering and insertions.
+/// Nodes are numbered in document order and every subtree is a run of
+/// numbers, so the way down is found without a parent table.
+fn field_path(doc: &Doc<'_>, node: crate::source::NodeId) -> String {
+    use crate::source::NodeKind;
+    let mut out = String::new();
+    let Some(mut cur) = doc.root else {
+        return out;
+    };
+    while cur != node {
+        match doc.kind(cur) {
+            NodeKind::Map(_) => {
+                let pairs = doc.pairs_of(cur);
+                let i = pairs.partition_point(|&(k, _)| k <= node);
+                let Some(&(k, v)) = i.checked_sub(1).and_then(|i| pairs.get(i)) else {
+                    break;
+                };
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(&doc.key_str(k));
+                if node < v {
+                    break;
+                }
+                cur = v;
+            }
+            NodeKind::Seq(_) => {
+                let items = doc.items_of(cur);
+                let i = items.partition_point(|&x| x <= node);
+                let Some(&item) = i.checked_sub(1).and_then(|j| items.get(j)) else {
+                    break;
+                };
+                let named = match doc.kind(item) {
+                    NodeKind::Map(_) => doc.get(item, "name").map(|(_, v)| doc.key_str(v)),
+                    _ => None,
+                };
+                match named {
+                    Some(n) => {
+                        out.push_str("[name=");
+                        out.push_str(&n);
+                        out.push(']');
+                    }
+                    None => out.push_str(&format!("[{}]", i - 1)),
+                }
+                cur = item;
+            }
+            _ => break,
+        }
+    }
+    out
 }
 
 fn line_text(text: &str, offset: usize) -> &str {

@@ -1,6 +1,10 @@
 //! Renderers: they see only diagnostics.
 
+pub mod concise;
+pub mod github;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod sarif;
 pub mod text;
 
