@@ -224,7 +224,6 @@ struct Scanner<'a> {
     images: &'a ImageIndex,
     rules: Vec<&'static Rule>,
     json: bool,
-    index: std::cell::OnceCell<LineIndex<'a>>,
     errors: Vec<InputError>,
     workloads: usize,
     skipped: usize,
@@ -248,7 +247,6 @@ impl<'a> Scanner<'a> {
             images,
             rules: enabled_rules(&opts.selection),
             json: crate::source::detect(file, text) == crate::source::Syntax::Json,
-            index: std::cell::OnceCell::new(),
             errors: Vec::new(),
             workloads: 0,
             skipped: 0,
@@ -302,8 +300,7 @@ impl<'a> Scanner<'a> {
         });
         self.workloads += workloads;
         if !raw.is_empty() {
-            let index = self.index.get_or_init(|| LineIndex::new(text));
-            locate(file, text, raw, self.lang, index)
+            locate(file, text, raw, self.lang)
                 .into_iter()
                 .for_each(emit);
         }
@@ -407,7 +404,7 @@ pub fn scan_dockerfile(file: &str, text: &str, opts: &Options, lang: Lang) -> Sc
     });
     ScanFile {
         built,
-        diagnostics: locate(file, text, raw, lang, &index),
+        diagnostics: locate(file, text, raw, lang),
         errors,
         workloads: 0,
         skipped: 0,
@@ -419,11 +416,10 @@ fn locate(
     text: &str,
     raw: Vec<(Finding, Pos, [String; 4])>,
     lang: Lang,
-    index: &LineIndex<'_>,
 ) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::with_capacity(raw.len());
     for (f, pos, [kind, object, namespace, path]) in raw {
-        let (end_line, end_column) = index.line_col(pos.end.max(pos.start) as usize);
+        let (end_line, end_column) = end_of(text, pos);
         let args = f.args_in(lang);
         let note = f.note_in(lang);
         let mut cves = f.rule.cves();
@@ -516,6 +512,25 @@ fn field_path(doc: &Doc<'_>, node: crate::source::NodeId) -> String {
         }
     }
     out
+}
+
+/// The 1-based line and character column where a span ends, counted from
+/// its start (spans are short: no line table needed).
+fn end_of(text: &str, pos: Pos) -> (u32, u32) {
+    let (s, e) = (
+        pos.start as usize,
+        (pos.end.max(pos.start) as usize).min(text.len()),
+    );
+    let Some(span) = text.get(s..e) else {
+        return (pos.line, pos.col);
+    };
+    match span.rfind('\n') {
+        None => (pos.line, pos.col + span.chars().count() as u32),
+        Some(last) => (
+            pos.line + span.bytes().filter(|&b| b == b'\n').count() as u32,
+            span[last + 1..].chars().count() as u32 + 1,
+        ),
+    }
 }
 
 fn line_text(text: &str, offset: usize) -> &str {

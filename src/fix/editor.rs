@@ -2,10 +2,8 @@
 //! Indentation and style are taken from the surrounding lines, the file's
 //! line ending is kept, and nodes an alias may share are never edited.
 
-use std::cell::OnceCell;
-
 use super::Edit;
-use super::gate::{Intent, Seg, parents, path_of};
+use super::gate::{Intent, Seg, path_to};
 use crate::source::tree::{Doc, NodeId, NodeKind, Value};
 
 /// A value to write.
@@ -71,8 +69,6 @@ pub struct Editor<'a, 'd> {
     eol: &'static str,
     unit: usize,
     shared: Vec<bool>,
-    /// Each node's parent, computed the first time an edit needs a path.
-    parents: OnceCell<Vec<Option<(NodeId, Seg)>>>,
 }
 
 fn plain_ok(s: &str) -> bool {
@@ -111,7 +107,6 @@ impl<'a, 'd> Editor<'a, 'd> {
             eol,
             unit: 2,
             shared,
-            parents: OnceCell::new(),
         };
         e.unit = e.detect_unit();
         e
@@ -305,7 +300,7 @@ impl<'a, 'd> Editor<'a, 'd> {
     // ---- intents ----
 
     fn path(&self, node: NodeId) -> Vec<Seg> {
-        path_of(self.parents.get_or_init(|| parents(self.doc)), node)
+        path_to(self.doc, node)
     }
 
     /// Tags edits with what they mean to change: the subtree at `node`

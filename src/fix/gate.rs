@@ -306,6 +306,43 @@ pub fn parents(doc: &Doc<'_>) -> Vec<Option<(NodeId, Seg)>> {
     p
 }
 
+/// The path from the root to `node`, found by descending: nodes are
+/// numbered in document order and a subtree is a run of numbers, so each
+/// level is a binary search (no parent table to build).
+pub fn path_to(doc: &Doc<'_>, node: NodeId) -> Vec<Seg> {
+    let mut out = Vec::new();
+    let Some(mut cur) = doc.root else {
+        return out;
+    };
+    while cur != node {
+        match doc.kind(cur) {
+            NodeKind::Map(_) => {
+                let pairs = doc.pairs_of(cur);
+                let i = pairs.partition_point(|&(k, _)| k <= node);
+                let Some(&(k, v)) = i.checked_sub(1).and_then(|i| pairs.get(i)) else {
+                    break;
+                };
+                out.push(Seg::Key(doc.key_str(k).into_owned()));
+                if node < v {
+                    break;
+                }
+                cur = v;
+            }
+            NodeKind::Seq(_) => {
+                let items = doc.items_of(cur);
+                let i = items.partition_point(|&x| x <= node);
+                let Some(&item) = i.checked_sub(1).and_then(|j| items.get(j)) else {
+                    break;
+                };
+                out.push(Seg::Index((i - 1) as u32));
+                cur = item;
+            }
+            _ => break,
+        }
+    }
+    out
+}
+
 pub fn path_of(parents: &[Option<(NodeId, Seg)>], mut node: NodeId) -> Vec<Seg> {
     let mut out = Vec::new();
     let mut guard = 0;

@@ -190,15 +190,29 @@ fn walk(dir: &Path, want: Wanted, g: &mut Gathered) {
             return;
         }
     };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        let hidden = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
-        if hidden {
+    // Names sort as their paths would (within one directory), and the
+    // entry's own type spares a stat call for plain files and directories.
+    let mut entries: Vec<(std::ffi::OsString, Option<std::fs::FileType>)> = entries
+        .filter_map(|e| e.ok().map(|e| (e.file_name(), e.file_type().ok())))
+        .collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (name, file_type) in entries {
+        if name.as_encoded_bytes().first() == Some(&b'.') {
             continue;
+        }
+        let path = dir.join(&name);
+        match file_type {
+            Some(t) if t.is_dir() => {
+                walk(&path, want, g);
+                continue;
+            }
+            Some(t) if t.is_file() => {
+                if wanted(&path, want) {
+                    g.sources.push(Source::File(path));
+                }
+                continue;
+            }
+            _ => {}
         }
         let skip = |g: &mut Gathered, why| {
             g.skipped.push(Skipped {

@@ -11,7 +11,8 @@ pub mod text;
 use std::io::{self, Write};
 
 /// Writes one element of a pretty-printed JSON array that sits `indent`
-/// spaces deep, on a new line (the caller writes the `,` before it).
+/// spaces deep, on a new line (the caller writes the `,` before it). It is
+/// rendered into `scratch` already indented, then written in one piece.
 pub fn write_json_item(
     out: &mut impl Write,
     value: &impl serde::Serialize,
@@ -19,16 +20,95 @@ pub fn write_json_item(
     scratch: &mut Vec<u8>,
 ) -> io::Result<()> {
     scratch.clear();
-    serde_json::to_writer_pretty(&mut *scratch, value)?;
-    out.write_all(b"\n")?;
-    out.write_all(indent.as_bytes())?;
-    // Strings never hold a raw line break, so every one is between values.
-    for (i, line) in scratch.split(|&b| b == b'\n').enumerate() {
-        if i > 0 {
-            out.write_all(b"\n")?;
-            out.write_all(indent.as_bytes())?;
+    scratch.push(b'\n');
+    scratch.extend_from_slice(indent.as_bytes());
+    let mut ser = serde_json::Serializer::with_formatter(
+        &mut *scratch,
+        Indented {
+            base: indent.len(),
+            level: 0,
+            has_value: false,
+        },
+    );
+    value.serialize(&mut ser).map_err(io::Error::other)?;
+    out.write_all(scratch)
+}
+
+/// serde_json's pretty layout (two spaces a level), `base` spaces further in.
+struct Indented {
+    base: usize,
+    level: usize,
+    has_value: bool,
+}
+
+impl Indented {
+    fn newline<W: ?Sized + Write>(&self, w: &mut W) -> io::Result<()> {
+        const SPACES: &[u8; 64] = &[b' '; 64];
+        w.write_all(b"\n")?;
+        let mut n = self.base + 2 * self.level;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            w.write_all(&SPACES[..k])?;
+            n -= k;
         }
-        out.write_all(line)?;
+        Ok(())
     }
-    Ok(())
+}
+
+impl serde_json::ser::Formatter for Indented {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.newline(w)?;
+        }
+        w.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.newline(w)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.newline(w)?;
+        }
+        w.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.newline(w)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }

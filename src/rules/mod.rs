@@ -188,8 +188,22 @@ impl Rule {
     }
 
     /// The CVEs the catalog links to this rule's settings.
+    /// The CVEs the catalog links to this rule's setting (computed once
+    /// per rule: every finding of the rule carries them).
     pub fn cves(&self) -> Vec<crate::kb::CveLink> {
-        crate::kb::links(self.mitigations, self.enables)
+        static CACHE: std::sync::OnceLock<
+            std::collections::HashMap<&'static str, Vec<crate::kb::CveLink>>,
+        > = std::sync::OnceLock::new();
+        let table = CACHE.get_or_init(|| {
+            RULES
+                .iter()
+                .map(|r| (r.code, crate::kb::links(r.mitigations, r.enables)))
+                .collect()
+        });
+        match table.get(self.code) {
+            Some(v) => v.clone(),
+            None => crate::kb::links(self.mitigations, self.enables),
+        }
     }
 }
 

@@ -106,12 +106,50 @@ impl<'a> Builder<'a> {
         c
     }
 
-    fn finish(mut self, pos: Pos) -> Result<Doc<'a>, String> {
-        self.nodes.shrink_to_fit();
-        self.pairs.shrink_to_fit();
-        self.seq_items.shrink_to_fit();
-        if let Some(root) = self.root {
-            let c = self.cost[root as usize];
+    /// Empties the builder for the next document, keeping what it
+    /// allocated for its own bookkeeping.
+    fn reset(&mut self) {
+        self.cost.clear();
+        self.stack.clear();
+        self.scratch.clear();
+        self.anchors.clear();
+        self.root = None;
+        self.nodes.clear();
+        self.pairs.clear();
+        self.seq_items.clear();
+    }
+
+    /// The finished document. Its arenas leave the builder, which starts
+    /// the next one with room for as much (documents of a stream tend to
+    /// look alike).
+    fn finish(&mut self, pos: Pos) -> Result<Doc<'a>, String> {
+        let hint = |n: usize| n.next_power_of_two().max(16);
+        let (n, p, q) = (
+            hint(self.nodes.len()),
+            hint(self.pairs.len()),
+            hint(self.seq_items.len()),
+        );
+        let nodes = std::mem::replace(&mut self.nodes, Vec::with_capacity(n));
+        let pairs = std::mem::replace(&mut self.pairs, Vec::with_capacity(p));
+        let seq_items = std::mem::replace(&mut self.seq_items, Vec::with_capacity(q));
+        let root = self.root;
+        let result = Self::check_aliasing(&self.cost, root);
+        self.reset();
+        result?;
+        let pos = root.map(|r| nodes[r as usize].pos).unwrap_or(pos);
+        Ok(Doc {
+            nodes,
+            pairs,
+            seq_items,
+            root,
+            pos,
+            json: false,
+        })
+    }
+
+    fn check_aliasing(cost: &[Cost], root: Option<NodeId>) -> Result<(), String> {
+        if let Some(root) = root {
+            let c = cost[root as usize];
             // go-yaml v2 (decode.go, allowedAliasRatio) refuses documents whose
             // decoding is mostly alias expansion.
             if c.aliased > 100 && c.total > 1000 {
@@ -128,15 +166,7 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        let pos = self.root.map(|r| self.nodes[r as usize].pos).unwrap_or(pos);
-        Ok(Doc {
-            nodes: self.nodes,
-            pairs: self.pairs,
-            seq_items: self.seq_items,
-            root: self.root,
-            pos,
-            json: false,
-        })
+        Ok(())
     }
 }
 
@@ -258,7 +288,7 @@ impl<'a> Documents<'a> {
         self.parser = Parser::with_patches(rest, patches);
         self.base = segment;
         self.base_line = line_base;
-        self.b = Builder::new(0);
+        self.b.reset();
         self.in_doc = false;
         self.flow_depth = 0;
         self.block_cols.clear();
@@ -347,7 +377,7 @@ impl<'a> Documents<'a> {
                 {
                     return Err(err(self, "found incompatible YAML document".into()));
                 }
-                self.b = Builder::new(0);
+                self.b.reset();
                 self.doc_pos = self.pos(sm, em);
                 self.doc_start = self.base + sm.index;
                 self.in_doc = true;
@@ -355,9 +385,8 @@ impl<'a> Documents<'a> {
             Event::DocumentEnd => {
                 if self.in_doc {
                     self.in_doc = false;
-                    let mut done = std::mem::replace(&mut self.b, Builder::new(0));
-                    super::tree::settle_spans(&mut done.nodes, &done.pairs, self.text, 0);
-                    let doc = done.finish(self.doc_pos).map_err(|m| err(self, m))?;
+                    super::tree::settle_spans(&mut self.b.nodes, &self.b.pairs, self.text, 0);
+                    let doc = self.b.finish(self.doc_pos).map_err(|m| err(self, m))?;
                     return Ok(Some(doc));
                 }
             }
