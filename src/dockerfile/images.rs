@@ -101,7 +101,10 @@ pub fn lookup(reference: &str) -> Option<BaseImage> {
     let (repo, tag) = normalize(reference);
     let entry = table().iter().find(|e| {
         if e.prefix {
-            repo == e.repo || repo.starts_with(&format!("{}/", e.repo))
+            repo == e.repo
+                || repo
+                    .strip_prefix(e.repo.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
         } else {
             repo == e.repo
         }

@@ -239,20 +239,23 @@ impl<'a, 'd> Editor<'a, 'd> {
         match &n.kind {
             NodeKind::Scalar(_) | NodeKind::Alias(_) => n.pos.end as usize,
             _ if self.is_flow(node) => self.flow_end(node, depth),
+            // A block collection's children are in text order: its content
+            // ends where its last child's does (the last key, if its value
+            // is empty).
             NodeKind::Map(_) if depth < 64 => self
                 .doc
                 .pairs_of(node)
-                .iter()
-                .flat_map(|&(k, v)| [k, v])
-                .map(|c| self.content_end(c, depth + 1))
-                .max()
+                .last()
+                .map(|&(k, v)| {
+                    self.content_end(k, depth + 1)
+                        .max(self.content_end(v, depth + 1))
+                })
                 .unwrap_or(n.pos.start as usize),
             NodeKind::Seq(_) if depth < 64 => self
                 .doc
                 .items_of(node)
-                .iter()
+                .last()
                 .map(|&c| self.content_end(c, depth + 1))
-                .max()
                 .unwrap_or(n.pos.start as usize),
             _ => n.pos.end as usize,
         }
