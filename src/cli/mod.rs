@@ -223,6 +223,15 @@ enum Command {
         #[arg(long, value_parser = parse_lang)]
         lang: Option<Lang>,
     },
+    /// Print a shell completion script: bash, zsh, fish, elvish or
+    /// powershell (`podsec completions bash > /etc/bash_completion.d/podsec`).
+    Completions {
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), generated from these definitions
+    /// (`podsec man > podsec.1; man ./podsec.1`).
+    Man,
     /// List every rule.
     Rules {
         #[arg(long, value_enum, default_value = "text")]
@@ -431,6 +440,20 @@ pub fn main() -> ExitCode {
         }
         Command::Explain { key, format, lang } => {
             explain::explain(&key, format, lang.unwrap_or_else(Lang::from_env))
+        }
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = stdout();
+            clap_complete::generate(shell, &mut cmd, "podsec", &mut out);
+            out.flush().map(|_| 0)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = stdout();
+            clap_mangen::Man::new(cmd)
+                .render(&mut out)
+                .and_then(|_| out.flush())
+                .map(|_| 0)
         }
         Command::Rules { format, lang } => {
             explain::list(format, lang.unwrap_or_else(Lang::from_env))

@@ -81,8 +81,11 @@ impl Source {
                 bytes
             }
             Source::File(p) => {
-                let mut bytes = Vec::new();
                 let f = std::fs::File::open(p).map_err(|e| err(format!("cannot read: {e}")))?;
+                // One allocation of the file's size: growing by doubling
+                // would hold two copies of a large file for a while.
+                let size = f.metadata().map_or(0, |m| m.len()).min(MAX_FILE_BYTES + 1);
+                let mut bytes = Vec::with_capacity(size as usize + 1);
                 f.take(MAX_FILE_BYTES + 1)
                     .read_to_end(&mut bytes)
                     .map_err(|e| err(format!("cannot read: {e}")))?;
