@@ -25,5 +25,8 @@ pub mod source;
 // tokens, one document's tree, one finding's strings); glibc's allocator
 // spent a fifth of `scan`'s instructions on them. In the library, so every
 // binary that links it (podsec, the benchmark floor) uses the same one.
+// Not under the fuzzers: AddressSanitizer must see every allocation
+// (libyaml's above all) to catch a bad access.
+#[cfg(not(fuzzing))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
