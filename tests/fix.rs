@@ -768,3 +768,38 @@ fn fix_json_korean_and_flags() {
         "{level:?}"
     );
 }
+
+#[test]
+fn a_file_ending_inside_a_block_scalar_is_not_fixed_after_it() {
+    // Found by the fixer fuzz target: the last container's last value is a
+    // literal block with no final line break, so anything written after it
+    // would add one to the value. The fix is refused with that reason (not
+    // reported as a bug), and the file is left alone.
+    let d = crate::util::Dir::new("open-block");
+    let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: x\n    args:\n    - |\n      echo hi";
+    d.create("p.yaml", text);
+    let o = d.run(&["fix", "--unsafe-fixes", "p.yaml"]);
+    assert!(!o.stderr.contains("a bug"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("without a final line break"),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.path.join("p.yaml")).unwrap(),
+        text
+    );
+    // With the line break, it is fixed.
+    d.create("p.yaml", format!("{text}\n"));
+    let o = d.run(&["fix", "--unsafe-fixes", "p.yaml"]);
+    assert!(
+        !o.stderr.contains("without a final line break"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        std::fs::read_to_string(d.path.join("p.yaml"))
+            .unwrap()
+            .contains("allowPrivilegeEscalation: false")
+    );
+}

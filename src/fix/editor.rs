@@ -69,6 +69,8 @@ pub struct Editor<'a, 'd> {
     eol: &'static str,
     unit: usize,
     shared: Vec<bool>,
+    /// The file ends inside a block scalar with no final line break.
+    open_block_scalar: std::cell::OnceCell<bool>,
 }
 
 fn plain_ok(s: &str) -> bool {
@@ -107,6 +109,7 @@ impl<'a, 'd> Editor<'a, 'd> {
             eol,
             unit: 2,
             shared,
+            open_block_scalar: std::cell::OnceCell::new(),
         };
         e.unit = e.detect_unit();
         e
@@ -337,8 +340,33 @@ impl<'a, 'd> Editor<'a, 'd> {
     /// Sets `key` to `v` in mapping `map`: replaces a scalar value, fills a
     /// null one, merges into a mapping, or inserts the key.
     pub fn set(&self, map: NodeId, key: &str, v: &V) -> Result<Vec<Edit>, NoFix> {
-        self.set_raw(map, key, v)
-            .map(|edits| self.intend(edits, map, Some(key), false))
+        let edits = self.set_raw(map, key, v)?;
+        self.not_after_open_block_scalar(&edits)?;
+        Ok(self.intend(edits, map, Some(key), false))
+    }
+
+    /// A literal or folded scalar that ends the file without a line break
+    /// has no line break in its value; anything written after it would add
+    /// one. Such an edit is refused with the reason, not built.
+    fn not_after_open_block_scalar(&self, edits: &[Edit]) -> Result<(), NoFix> {
+        let t = self.text;
+        if t.ends_with('\n') {
+            return Ok(());
+        }
+        let end = t.trim_end_matches([' ', '\t', '\r']).len();
+        let open = *self.open_block_scalar.get_or_init(|| {
+            self.doc.nodes.iter().any(|n| {
+                matches!(n.kind, NodeKind::Scalar(_))
+                    && n.pos.end as usize >= end
+                    && matches!(t.as_bytes().get(n.pos.start as usize), Some(b'|' | b'>'))
+            })
+        });
+        if open && edits.iter().any(|e| e.start as usize >= end) {
+            return Err(NoFix(
+                "the file ends inside a block scalar (`|` or `>`) without a final line break: add one, then fix",
+            ));
+        }
+        Ok(())
     }
 
     fn set_raw(&self, map: NodeId, key: &str, v: &V) -> Result<Vec<Edit>, NoFix> {
@@ -507,6 +535,7 @@ impl<'a, 'd> Editor<'a, 'd> {
     /// Appends an item to a sequence, keeping its style.
     pub fn append(&self, seq: NodeId, v: &V) -> Result<Edit, NoFix> {
         let e = self.append_raw(seq, v)?;
+        self.not_after_open_block_scalar(std::slice::from_ref(&e))?;
         Ok(self.intend(vec![e], seq, None, true).remove(0))
     }
 
