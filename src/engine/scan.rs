@@ -463,52 +463,32 @@ fn locate(
 
 /// The path of `node` from the document root; list items with a `name`
 /// are written by name, so the path survives reordering and insertions.
-/// Nodes are numbered in document order and every subtree is a run of
-/// numbers, so the way down is found without a parent table.
 fn field_path(doc: &Doc<'_>, node: crate::source::NodeId) -> String {
+    use crate::fix::gate::Seg;
     use crate::source::NodeKind;
     let mut out = String::new();
-    let Some(mut cur) = doc.root else {
-        return out;
-    };
-    while cur != node {
-        match doc.kind(cur) {
-            NodeKind::Map(_) => {
-                let pairs = doc.pairs_of(cur);
-                let i = pairs.partition_point(|&(k, _)| k <= node);
-                let Some(&(k, v)) = i.checked_sub(1).and_then(|i| pairs.get(i)) else {
-                    break;
-                };
+    for (seg, child) in crate::fix::gate::descend(doc, node) {
+        match seg {
+            Seg::Key(k) => {
                 if !out.is_empty() {
                     out.push('.');
                 }
-                out.push_str(&doc.key_str(k));
-                if node < v {
-                    break;
-                }
-                cur = v;
+                out.push_str(&k);
             }
-            NodeKind::Seq(_) => {
-                let items = doc.items_of(cur);
-                let i = items.partition_point(|&x| x <= node);
-                let Some(&item) = i.checked_sub(1).and_then(|j| items.get(j)) else {
-                    break;
-                };
-                let named = match doc.kind(item) {
-                    NodeKind::Map(_) => doc.get(item, "name").map(|(_, v)| doc.key_str(v)),
+            Seg::Index(i) => {
+                let name = match doc.kind(child) {
+                    NodeKind::Map(_) => doc.get(child, "name").map(|(_, v)| doc.key_str(v)),
                     _ => None,
                 };
-                match named {
+                match name {
                     Some(n) => {
                         out.push_str("[name=");
                         out.push_str(&n);
                         out.push(']');
                     }
-                    None => out.push_str(&format!("[{}]", i - 1)),
+                    None => out.push_str(&format!("[{i}]")),
                 }
-                cur = item;
             }
-            _ => break,
         }
     }
     out

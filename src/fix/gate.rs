@@ -310,6 +310,11 @@ pub fn parents(doc: &Doc<'_>) -> Vec<Option<(NodeId, Seg)>> {
 /// numbered in document order and a subtree is a run of numbers, so each
 /// level is a binary search (no parent table to build).
 pub fn path_to(doc: &Doc<'_>, node: NodeId) -> Vec<Seg> {
+    descend(doc, node).into_iter().map(|(seg, _)| seg).collect()
+}
+
+/// `path_to`, with the node each step leads to.
+pub fn descend(doc: &Doc<'_>, node: NodeId) -> Vec<(Seg, NodeId)> {
     let mut out = Vec::new();
     let Some(mut cur) = doc.root else {
         return out;
@@ -322,10 +327,12 @@ pub fn path_to(doc: &Doc<'_>, node: NodeId) -> Vec<Seg> {
                 let Some(&(k, v)) = i.checked_sub(1).and_then(|i| pairs.get(i)) else {
                     break;
                 };
-                out.push(Seg::Key(doc.key_str(k).into_owned()));
+                let seg = Seg::Key(doc.key_str(k).into_owned());
                 if node < v {
+                    out.push((seg, k));
                     break;
                 }
+                out.push((seg, v));
                 cur = v;
             }
             NodeKind::Seq(_) => {
@@ -334,7 +341,7 @@ pub fn path_to(doc: &Doc<'_>, node: NodeId) -> Vec<Seg> {
                 let Some(&item) = i.checked_sub(1).and_then(|j| items.get(j)) else {
                     break;
                 };
-                out.push(Seg::Index((i - 1) as u32));
+                out.push((Seg::Index((i - 1) as u32), item));
                 cur = item;
             }
             _ => break,
