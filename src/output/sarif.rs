@@ -32,8 +32,14 @@ fn security_severity(s: Severity) -> &'static str {
 /// podsec runs in): relative paths stay relative, absolute ones under it
 /// are made relative, and characters URIs reserve are escaped.
 pub fn artifact_uri(file: &str) -> (String, bool) {
-    let cwd = std::env::current_dir().ok();
-    let cwd = cwd.as_ref().and_then(|c| c.to_str()).unwrap_or("");
+    // Asked once per process, not once per result.
+    static CWD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let cwd = CWD.get_or_init(|| {
+        std::env::current_dir()
+            .ok()
+            .and_then(|c| c.to_str().map(str::to_string))
+            .unwrap_or_default()
+    });
     let (rel, relative) = match file.strip_prefix(cwd).and_then(|r| r.strip_prefix('/')) {
         Some(r) if !cwd.is_empty() => (r, true),
         _ if file.starts_with('/') => (file, false),
