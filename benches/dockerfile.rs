@@ -24,6 +24,7 @@ fn main() {
     let opts = Options {
         minor: 37,
         selection: Selection::default(),
+        ..Default::default()
     };
     let bytes: usize = files.iter().map(|f| f.1.len()).sum();
     let rounds = 200;

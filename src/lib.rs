@@ -9,6 +9,7 @@
 //! front end, which alone does I/O besides reading inputs).
 
 pub mod cli;
+pub mod config;
 pub mod dockerfile;
 pub mod docs;
 pub mod engine;

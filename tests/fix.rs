@@ -17,6 +17,7 @@ fn all_rules() -> Options {
     Options {
         minor: Version::Latest.minor(),
         selection: Selection::default(),
+        ..Default::default()
     }
 }
 
@@ -510,6 +511,7 @@ fn corpus_fixed_to_restricted_keeps_everything_and_passes() {
     let opts = Options {
         minor: Version::Latest.minor(),
         selection: level_selection(Level::Restricted),
+        ..Default::default()
     };
     let mut files = Vec::new();
     fn walk(d: &std::path::Path, out: &mut Vec<PathBuf>) {
@@ -561,6 +563,7 @@ fn corpus_fixed_to_restricted_keeps_everything_and_passes() {
                     select: vec!["ALL".into()],
                     ignore: Vec::new(),
                 },
+                ..Default::default()
             };
             let found = |t: &str| -> Vec<(String, String, Option<String>)> {
                 podsec::engine::scan::scan_file(&name, t, &every, Lang::En, &ImageIndex::default())

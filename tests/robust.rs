@@ -121,6 +121,7 @@ fn byte_order_marks_keep_positions() {
                 select: vec!["PS302".into()],
                 ignore: vec![],
             },
+            ..Default::default()
         };
         let f = podsec::engine::scan::scan_file(
             name,
@@ -227,7 +228,7 @@ proptest! {
                     prop_assert!(text.is_char_boundary(sp.start as usize) && text.is_char_boundary(sp.end as usize));
                 }
             }
-            let opts = podsec::engine::scan::Options { minor: 37, selection: podsec::rules::Selection { select: vec!["ALL".into()], ignore: vec![] } };
+            let opts = podsec::engine::scan::Options { minor: 37, selection: podsec::rules::Selection { select: vec!["ALL".into()], ignore: vec![] }, ..Default::default() };
             let _ = podsec::engine::scan::scan_dockerfile("Dockerfile", &text, &opts, podsec::rules::Lang::En);
         }
     }

@@ -15,6 +15,7 @@ fn all_rules() -> Options {
             select: vec!["ALL".into()],
             ignore: vec![],
         },
+        ..Default::default()
     }
 }
 
@@ -357,6 +358,7 @@ fn assert_pss_consistent(name: &str, text: &str) {
         let opts = Options {
             minor,
             selection: Selection::default(),
+            ..Default::default()
         };
         let f = scan_file(name, text, &opts, Lang::En, &ImageIndex::default());
         let pss =

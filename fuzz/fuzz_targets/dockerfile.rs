@@ -18,6 +18,7 @@ fuzz_target!(|data: &[u8]| {
             select: vec!["ALL".into()],
             ignore: Vec::new(),
         },
+        ..Default::default()
     };
     let f = podsec::engine::scan::scan_dockerfile("Dockerfile", text, &opts, podsec::rules::Lang::En);
     for e in &f.errors {

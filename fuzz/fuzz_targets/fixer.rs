@@ -17,6 +17,7 @@ fuzz_target!(|data: &[u8]| {
             select: vec!["ALL".into()],
             ignore: Vec::new(),
         },
+        ..Default::default()
     };
     let index = podsec::dockerfile::index::ImageIndex::default();
     let lang = podsec::rules::Lang::En;

@@ -23,6 +23,7 @@ fuzz_target!(|data: &[u8]| {
             select: vec!["ALL".into()],
             ignore: Vec::new(),
         },
+        ..Default::default()
     };
     let index = podsec::dockerfile::index::ImageIndex::default();
     let lines = text.lines().count().max(1) as u32 + 1;

@@ -115,6 +115,7 @@ pub fn run(args: Args) -> io::Result<u8> {
     let opts = Options {
         minor: args.version.minor(),
         selection,
+        ..Default::default()
     };
     let threshold = if args.unsafe_fixes {
         Applicability::Unsafe

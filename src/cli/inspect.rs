@@ -22,6 +22,7 @@ pub fn run(format: Format, paths: &[String], stdin_name: Option<&str>) -> io::Re
             select: vec!["DKF".into()],
             ignore: Vec::new(),
         },
+        ..Default::default()
     };
     let Loaded {
         texts,

@@ -124,6 +124,7 @@ pub fn run(args: Args) -> io::Result<u8> {
     let opts = Options {
         minor: args.version.minor(),
         selection: args.selection.clone(),
+        ..Default::default()
     };
     let Prepared {
         items,

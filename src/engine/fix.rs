@@ -142,6 +142,7 @@ fn correctness(opts: &Options) -> Options {
             select: vec!["correctness".into()],
             ignore: Vec::new(),
         },
+        ..Default::default()
     }
 }
 

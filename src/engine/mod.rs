@@ -8,6 +8,7 @@ pub mod kustomize;
 pub mod load;
 pub mod pss;
 pub mod scan;
+pub mod suppress;
 
 pub use load::{Parsed, for_each_workload, parse_file};
 pub use pss::{PssFile, PssOutcome, pss_file};

@@ -13,11 +13,35 @@ use crate::rules::{
     At, Check, Ctx, DockerCtx, Finding, Lang, RULES, Rule, Selection, Severity, Sink, render,
 };
 use crate::source::{Doc, LineIndex, Pos};
+use crate::config::suppress::{ANNOTATION, Suppression};
+use super::suppress::{apply, problems};
 
 #[derive(Clone, Debug)]
 pub struct Options {
     pub minor: u32,
     pub selection: Selection,
+    /// Severities and exemptions (the file's `podsec.toml`, or defaults).
+    pub config: std::sync::Arc<crate::config::Config>,
+    /// `--strict`: inline suppressions and annotations hide nothing.
+    pub strict: bool,
+    /// The day expiry dates are compared with.
+    pub today: crate::config::Date,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            minor: crate::pss::Version::Latest.minor(),
+            selection: Selection::default(),
+            config: Default::default(),
+            strict: false,
+            today: crate::config::Date::today().unwrap_or(crate::config::Date {
+                year: 1970,
+                month: 1,
+                day: 1,
+            }),
+        }
+    }
 }
 
 /// A finding with its place in the file, ready to render.
@@ -65,6 +89,13 @@ pub struct Diagnostic {
     /// (`spec.containers[name=web].securityContext`); empty for
     /// Dockerfiles. Part of the stable fingerprint.
     pub path: String,
+    /// The container's image, when the finding is about one container.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// Set when an exemption, a suppression or the baseline hides the
+    /// finding (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<super::suppress::Suppressed>,
 }
 
 impl Diagnostic {
@@ -186,6 +217,7 @@ pub fn scan_each_listing(
     let mut sc = Scanner::new(file, text, opts, lang, images);
     sc.list = list;
     each_doc(file, text, &mut errors, |doc| sc.doc(&doc, &mut emit));
+    sc.finish(&mut emit);
     errors.append(&mut sc.errors);
     FileStats {
         errors,
@@ -207,6 +239,7 @@ pub fn scan_docs(
 ) -> FileStats {
     let mut sc = Scanner::new(file, text, opts, lang, images);
     docs.iter().for_each(|d| sc.doc(d, &mut emit));
+    sc.finish(&mut emit);
     FileStats {
         errors: sc.errors,
         workloads: sc.workloads,
@@ -229,6 +262,8 @@ struct Scanner<'a> {
     skipped: usize,
     list: bool,
     objects: Vec<ObjectRef>,
+    /// The file's `# podsec:` comments.
+    comments: Vec<Suppression>,
 }
 
 impl<'a> Scanner<'a> {
@@ -252,16 +287,22 @@ impl<'a> Scanner<'a> {
             skipped: 0,
             list: false,
             objects: Vec::new(),
+            comments: if text.contains("podsec:") && !file.ends_with(".json") {
+                crate::config::suppress::comments(text)
+            } else {
+                Vec::new()
+            },
         }
     }
 
     fn doc(&mut self, doc: &Doc<'_>, emit: &mut impl FnMut(Diagnostic)) {
         let (file, text) = (self.file, self.text);
-        let mut raw: Vec<(Finding, Pos, [String; 4])> = Vec::new();
+        let mut units: Vec<Unit> = Vec::new();
         let mut editor: Option<Editor<'_, '_>> = None;
         let mut workloads = 0;
         let (rules, opts, images, json) = (&self.rules, self.opts, self.images, self.json);
         let (list, objects) = (self.list, &mut self.objects);
+        let suppressing = !self.comments.is_empty() || text.contains(ANNOTATION);
         self.skipped += doc_workloads(file, doc, &mut self.errors, |w| {
             workloads += 1;
             if list {
@@ -281,12 +322,43 @@ impl<'a> Scanner<'a> {
                     check(&ctx, &mut sink);
                 }
             }
+            let mut unit = Unit {
+                kind: w.kind.to_string(),
+                name: w.name.to_string(),
+                namespace: w.namespace.to_string(),
+                first_line: w.pos.line,
+                last_line: w.pos.line,
+                images: pod
+                    .spec
+                    .all_containers()
+                    .filter_map(|c| c.image.map(|i| (c.name.to_string(), i.v.to_string())))
+                    .collect(),
+                annotations: Vec::new(),
+                raw: Vec::new(),
+            };
+            if suppressing {
+                let root = doc.node(w.root).pos;
+                unit.last_line = w.pos.line
+                    + text
+                        .get(root.start as usize..root.end as usize)
+                        .map_or(0, |t| t.bytes().filter(|&b| b == b'\n').count() as u32);
+                let object_meta = doc.get(w.root, "metadata").map(|(_, v)| v);
+                let mut metas = vec![object_meta];
+                if pod.metadata != object_meta {
+                    metas.push(pod.metadata);
+                }
+                for m in metas.into_iter().flatten() {
+                    if let Some(s) = annotation_of(doc, m) {
+                        unit.annotations.push(s);
+                    }
+                }
+            }
             for f in sink.findings {
                 let (pos, node) = match f.at {
                     At::Node(n) => (doc.node(n).pos, n),
                     At::Span(_) => continue,
                 };
-                raw.push((
+                unit.raw.push((
                     f,
                     pos,
                     [
@@ -297,14 +369,115 @@ impl<'a> Scanner<'a> {
                     ],
                 ));
             }
+            units.push(unit);
         });
         self.workloads += workloads;
-        if !raw.is_empty() {
-            locate(file, text, raw, self.lang)
-                .into_iter()
-                .for_each(emit);
+        // Comment candidates inside a scalar (a quoted or block string) are
+        // text, not comments.
+        if let Some(root) = doc.root {
+            let span = doc.node(root).pos;
+            for c in self.comments.iter_mut().filter(|c| !c.reported) {
+                if c.start >= span.start
+                    && c.start < span.end
+                    && doc.nodes.iter().any(|n| {
+                        matches!(n.kind, crate::source::NodeKind::Scalar(_))
+                            && n.pos.start <= c.start
+                            && c.start < n.pos.end
+                    })
+                {
+                    c.reported = true;
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for mut unit in units {
+            let mut ds = locate(file, text, std::mem::take(&mut unit.raw), self.lang);
+            let mut annotations = std::mem::take(&mut unit.annotations);
+            let view = unit.view();
+            apply(
+                &mut ds,
+                &view,
+                &mut self.comments,
+                &mut annotations,
+                opts,
+                self.lang,
+            );
+            for s in annotations.iter_mut() {
+                problems(s, file, text, Some(&view), opts, self.lang, &mut out);
+            }
+            for c in self.comments.iter_mut() {
+                if c.target >= view.first_line && c.target <= view.last_line {
+                    problems(c, file, text, Some(&view), opts, self.lang, &mut out);
+                }
+            }
+            out.append(&mut ds);
+        }
+        // Comments up to the end of this document that no object covered.
+        if let Some(root) = doc.root {
+            let end = doc.node(root).pos.end;
+            for c in self.comments.iter_mut().filter(|c| c.start < end) {
+                problems(c, file, text, None, opts, self.lang, &mut out);
+            }
+        }
+        out.sort_by(|a, b| (a.line, a.column, a.code).cmp(&(b.line, b.column, b.code)));
+        out.into_iter().for_each(emit);
+    }
+
+    /// Reports the comments no document covered (after the last one).
+    fn finish(&mut self, emit: &mut impl FnMut(Diagnostic)) {
+        let mut out = Vec::new();
+        for c in self.comments.iter_mut() {
+            problems(c, self.file, self.text, None, self.opts, self.lang, &mut out);
+        }
+        out.into_iter().for_each(emit);
+    }
+}
+
+/// One object's findings before they are located, with what suppression
+/// needs to know about it.
+struct Unit {
+    kind: String,
+    name: String,
+    namespace: String,
+    first_line: u32,
+    last_line: u32,
+    images: Vec<(String, String)>,
+    annotations: Vec<Suppression>,
+    raw: Vec<(Finding, Pos, [String; 4])>,
+}
+
+impl Unit {
+    fn view(&self) -> super::suppress::Unit<'_> {
+        super::suppress::Unit {
+            kind: &self.kind,
+            name: &self.name,
+            namespace: &self.namespace,
+            first_line: self.first_line,
+            last_line: self.last_line,
+            images: &self.images,
         }
     }
+}
+
+/// The `podsec.dev/ignore` annotation of a `metadata` mapping.
+fn annotation_of(doc: &Doc<'_>, metadata: crate::source::NodeId) -> Option<Suppression> {
+    let (_, ann) = doc.get(metadata, "annotations")?;
+    if !matches!(doc.kind(ann), crate::source::NodeKind::Map(_)) {
+        return None;
+    }
+    let (_, v) = doc.get(ann, ANNOTATION)?;
+    let node = doc.node(v);
+    let value = match &node.kind {
+        crate::source::NodeKind::Scalar(s) => s.text.to_string(),
+        _ => return None,
+    };
+    Some(crate::config::suppress::annotation(
+        &value,
+        node.pos.line,
+        node.pos.col,
+        node.pos.start,
+        node.pos.end,
+    ))
 }
 
 /// Runs the Dockerfile rules over one Dockerfile.
@@ -455,6 +628,8 @@ fn locate(
             rule: f.rule,
             source_line: line_text(text, pos.start as usize).to_string(),
             path,
+            image: None,
+            suppressed: None,
         });
     }
     diagnostics.sort_by(|a, b| (a.line, a.column, a.code).cmp(&(b.line, b.column, b.code)));
@@ -496,7 +671,7 @@ fn field_path(doc: &Doc<'_>, node: crate::source::NodeId) -> String {
 
 /// The 1-based line and character column where a span ends, counted from
 /// its start (spans are short: no line table needed).
-fn end_of(text: &str, pos: Pos) -> (u32, u32) {
+pub(crate) fn end_of(text: &str, pos: Pos) -> (u32, u32) {
     let (s, e) = (
         pos.start as usize,
         (pos.end.max(pos.start) as usize).min(text.len()),
@@ -513,7 +688,7 @@ fn end_of(text: &str, pos: Pos) -> (u32, u32) {
     }
 }
 
-fn line_text(text: &str, offset: usize) -> &str {
+pub(crate) fn line_text(text: &str, offset: usize) -> &str {
     let offset = offset.min(text.len());
     let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);

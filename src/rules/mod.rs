@@ -11,6 +11,7 @@ mod images;
 mod registry;
 mod seccomp;
 mod security_context;
+mod suppressions;
 mod sysctls;
 mod volumes;
 
@@ -29,6 +30,8 @@ pub enum Category {
     PssRestricted,
     Hardening,
     Correctness,
+    /// Findings about suppressions and exemptions themselves.
+    Suppression,
 }
 
 impl Category {
@@ -38,6 +41,7 @@ impl Category {
             Category::PssRestricted => "pss-restricted",
             Category::Hardening => "hardening",
             Category::Correctness => "correctness",
+            Category::Suppression => "suppression",
         }
     }
 }
@@ -171,6 +175,8 @@ pub enum Check {
     Workload(fn(&Ctx<'_, '_>, &mut Sink)),
     /// A Dockerfile.
     Dockerfile(fn(&DockerCtx<'_>, &mut Sink)),
+    /// Reported by the engine while it applies suppressions.
+    Meta,
 }
 
 impl Rule {
@@ -275,7 +281,8 @@ pub struct Selection {
 }
 
 impl Selection {
-    fn matches(rule: &Rule, key: &str) -> bool {
+    /// Whether one selector (code, prefix, name, category, ALL) covers `rule`.
+    pub fn matches(rule: &Rule, key: &str) -> bool {
         key == "ALL"
             || rule.name == key
             || rule.category.as_str() == key

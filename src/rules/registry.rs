@@ -2,7 +2,7 @@
 
 use super::Rule;
 use super::{
-    capabilities, dockerfile, fields, host, images, seccomp, security_context, sysctls, volumes,
+    capabilities, dockerfile, fields, host, images, seccomp, security_context, suppressions, sysctls, volumes,
 };
 
 pub static RULES: &[&Rule] = &[
@@ -58,4 +58,8 @@ pub static RULES: &[&Rule] = &[
     &images::image_user_not_numeric::RULE,
     &images::non_root_with_root_image::RULE,
     &images::image_runs_as_root::RULE,
+    &suppressions::unused_suppression::RULE,
+    &suppressions::suppression_without_reason::RULE,
+    &suppressions::invalid_suppression::RULE,
+    &suppressions::expired_suppression::RULE,
 ];
