@@ -20,6 +20,16 @@ fn pss_line(rule: &Rule, lang: Lang) -> Option<String> {
     })
 }
 
+/// Where the rule pages are published: the repository's `docs/rules/`
+/// (the same page `podsec explain CODE` prints). One place to change when
+/// the project moves.
+pub const DOCS_BASE: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/docs/rules/");
+
+/// A rule's documentation page, for SARIF's `helpUri`.
+pub fn rule_url(rule: &Rule) -> String {
+    format!("{DOCS_BASE}{}.md", rule.code)
+}
+
 /// One rule as Markdown with the fixed headings.
 pub fn rule_markdown(rule: &Rule, lang: Lang) -> String {
     let t = rule.text(lang);

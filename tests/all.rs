@@ -2,6 +2,7 @@
 
 mod catalog;
 mod cli;
+mod config;
 mod ecosystem;
 mod effective;
 mod fix;

@@ -35,8 +35,18 @@ impl Dir {
     }
 
     pub fn run_stdin(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        self.run_full(args, stdin, &[])
+    }
+
+    /// `run` with extra environment variables (`PODSEC_TODAY`).
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        self.run_full(args, None, env)
+    }
+
+    fn run_full(&self, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
         let mut child = Command::new(env!("CARGO_BIN_EXE_podsec"))
             .args(args)
+            .envs(env.iter().copied())
             .current_dir(&self.path)
             .env_remove("LANG")
             .env_remove("LC_ALL")

@@ -9,7 +9,6 @@ use super::scan::{Input, Loaded, load};
 use super::write::write_atomic;
 use super::{EXIT_ERROR, EXIT_FINDINGS, Format, stdout, write_json};
 use crate::engine::fix::{FixOutcome, fix_text, human_violations, level_selection, unified_diff};
-use crate::engine::scan::Options;
 use crate::engine::{for_each_workload, parse_file};
 use crate::fix::Applicability;
 use crate::input::{InputError, Kind};
@@ -21,12 +20,13 @@ pub struct Args {
     pub unsafe_fixes: bool,
     pub diff: bool,
     pub level: Option<Level>,
-    pub version: Version,
+    pub version: Option<Version>,
     pub selection: Selection,
     pub lang: Lang,
     pub emit_kustomize: Option<PathBuf>,
     pub stdin_name: Option<String>,
     pub format: Format,
+    pub cfg: super::ConfigArgs,
 }
 
 /// A workload that still fails `--level` after fixing.
@@ -99,7 +99,7 @@ fn title(a: &crate::engine::fix::Applied, lang: Lang) -> String {
     }
 }
 
-pub fn run(args: Args) -> io::Result<u8> {
+pub fn run(mut args: Args) -> io::Result<u8> {
     let selection = match args.level {
         Some(l) => level_selection(l),
         None => args.selection.clone(),
@@ -112,10 +112,20 @@ pub fn run(args: Args) -> io::Result<u8> {
         );
         return Ok(EXIT_ERROR);
     }
-    let opts = Options {
-        minor: args.version.minor(),
+    let mut resolver = match super::scan::Resolver::new(super::scan::Overrides {
         selection,
-        ..Default::default()
+        exact_selection: args.level.is_some(),
+        version: args.version,
+        fail_on: None,
+        strict: false,
+        discovery: args.cfg.discovery(),
+        no_ignore: args.cfg.no_ignore,
+    }) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("podsec fix: error: {e}");
+            return Ok(EXIT_ERROR);
+        }
     };
     let threshold = if args.unsafe_fixes {
         Applicability::Unsafe
@@ -132,7 +142,20 @@ pub fn run(args: Args) -> io::Result<u8> {
         index,
         mut errors,
         ..
-    } = load(&args.paths, &opts, args.lang, args.stdin_name.as_deref());
+    } = load(
+        &args.paths,
+        &mut resolver,
+        args.lang,
+        args.stdin_name.as_deref(),
+    );
+    // The version reports name: the command line's, else the first file's
+    // configuration's.
+    let first = texts.first().map(|t| t.opts.clone());
+    args.version = Some(args.version.unwrap_or_else(|| {
+        first
+            .and_then(|o| o.config.target_version.as_ref().map(|s| s.value))
+            .unwrap_or(Version::Latest)
+    }));
     let mut out = stdout();
     let mut reports: Vec<FileReport> = Vec::new();
     let mut patches = Vec::new();
@@ -141,6 +164,7 @@ pub fn run(args: Args) -> io::Result<u8> {
         kind,
         bytes,
         stdin,
+        opts,
     } in &texts
     {
         if *kind != Kind::Manifest {
@@ -154,7 +178,8 @@ pub fn run(args: Args) -> io::Result<u8> {
                 continue;
             }
         };
-        let outcome = match fix_text(name, text, &opts, threshold, &index, args.lang) {
+        let version = args.version.unwrap_or(Version::Latest);
+        let outcome = match fix_text(name, text, opts, threshold, &index, args.lang) {
             Ok(o) => o,
             Err(errs) => {
                 for e in &errs {
@@ -165,7 +190,7 @@ pub fn run(args: Args) -> io::Result<u8> {
             }
         };
         let violating = match args.level {
-            Some(level) => violating(name, &outcome.text, level, args.version),
+            Some(level) => violating(name, &outcome.text, level, version),
             None => Vec::new(),
         };
         let mut report = FileReport {
@@ -319,7 +344,7 @@ fn summary(
                 line.push_str(&format!(
                     ", {} still violating {l}:{}",
                     plural(still_failing, "workload", "workloads"),
-                    args.version
+                    args.version.unwrap_or(Version::Latest)
                 ));
             }
             line
@@ -335,7 +360,7 @@ fn summary(
             if let Some(l) = args.level {
                 line.push_str(&format!(
                     ", 여전히 {l}:{} 위반인 워크로드 {still_failing}개",
-                    args.version
+                    args.version.unwrap_or(Version::Latest)
                 ));
             }
             line
@@ -381,7 +406,12 @@ fn print_file(r: &FileReport, args: &Args, w: &Words) {
         let level = args.level.map_or("", |l| l.as_str());
         eprintln!(
             "{name}:{}:{}: {}: {} \"{level}:{}\": {}",
-            v.line, v.column, v.object, w.still, args.version, v.message
+            v.line,
+            v.column,
+            v.object,
+            w.still,
+            args.version.unwrap_or(Version::Latest),
+            v.message
         );
         if !v.human.is_empty() {
             eprintln!("  {}: {}", w.human, v.human.join(", "));
@@ -506,7 +536,7 @@ fn json_report(
     json!({
         "schema_version": crate::output::json::SCHEMA_VERSION,
         "level": args.level.map(|l| l.as_str()),
-        "version": args.version.to_string(),
+        "version": args.version.unwrap_or(Version::Latest).to_string(),
         "unsafe_fixes": args.unsafe_fixes,
         "dry_run": args.diff,
         "files": files,

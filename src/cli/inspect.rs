@@ -7,7 +7,6 @@ use serde_json::{Value as Json, json};
 use super::pss::error_json;
 use super::scan::{Input, Loaded, load};
 use super::{EXIT_ERROR, Format, stdout, write_json};
-use crate::engine::scan::Options;
 use crate::engine::{for_each_workload, parse_file};
 use crate::input::{Kind, nothing_found};
 use crate::model::effective::effective;
@@ -16,20 +15,26 @@ use crate::rules::{Lang, image_user};
 pub fn run(format: Format, paths: &[String], stdin_name: Option<&str>) -> io::Result<u8> {
     // Dockerfiles are read too: the image's user is part of what a
     // container runs with.
-    let opts = Options {
-        minor: crate::pss::Version::Latest.minor(),
+    let mut resolver = match super::scan::Resolver::new(super::scan::Overrides {
         selection: crate::rules::Selection {
             select: vec!["DKF".into()],
             ignore: Vec::new(),
         },
+        exact_selection: true,
         ..Default::default()
+    }) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("podsec inspect: error: {e}");
+            return Ok(super::EXIT_ERROR);
+        }
     };
     let Loaded {
         texts,
         index,
         mut errors,
         ..
-    } = load(paths, &opts, Lang::En, stdin_name);
+    } = load(paths, &mut resolver, Lang::En, stdin_name);
     let sources: Vec<&Input> = texts.iter().filter(|t| t.kind == Kind::Manifest).collect();
     let mut out = stdout();
     let mut rows = Vec::new();

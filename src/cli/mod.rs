@@ -77,6 +77,62 @@ fn parse_format_spec(s: &str) -> Result<FormatSpec, String> {
     Ok(FormatSpec { format, path })
 }
 
+/// Where settings come from, for every command that reads manifests.
+#[derive(clap::Args, Clone, Default)]
+pub struct ConfigArgs {
+    /// Use this podsec.toml for every file, instead of each file's nearest
+    /// one (found in its directory or a parent).
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    config: Option<std::path::PathBuf>,
+    /// Read no podsec.toml: only the defaults and the command line.
+    #[arg(long)]
+    isolated: bool,
+    /// Also read files that .gitignore files leave out of directory walks
+    /// (podsec.toml `exclude` still applies).
+    #[arg(long)]
+    no_ignore: bool,
+}
+
+impl ConfigArgs {
+    fn discovery(&self) -> crate::config::Discovery {
+        match (&self.config, self.isolated) {
+            (Some(p), _) => crate::config::Discovery::File(p.clone()),
+            (None, true) => crate::config::Discovery::Isolated,
+            (None, false) => crate::config::Discovery::Nearest,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum BaselineCommand {
+    /// Record the current findings (as `podsec scan` would report them)
+    /// by stable fingerprint: `podsec baseline create -o podsec-baseline.json`.
+    Create {
+        /// Files or directories (default: the current directory).
+        paths: Vec<String>,
+        /// The baseline file to write.
+        #[arg(
+            short = 'o',
+            long,
+            value_name = "FILE",
+            default_value = "podsec-baseline.json"
+        )]
+        output: std::path::PathBuf,
+        /// Only these rules (as `scan --select`).
+        #[arg(long, value_delimiter = ',', value_name = "RULE")]
+        select: Vec<String>,
+        /// Skip these rules (as `scan --ignore`).
+        #[arg(long, value_delimiter = ',', value_name = "RULE")]
+        ignore: Vec<String>,
+        /// Pod Security version the PSS rules follow: `latest` or `v1.N`
+        /// (default: podsec.toml's `target-version`, else latest).
+        #[arg(long, value_parser = parse_version)]
+        target_version: Option<Version>,
+        #[command(flatten)]
+        cfg: ConfigArgs,
+    },
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Decide Pod Security Standards levels as the admission controller does.
@@ -89,14 +145,17 @@ enum Command {
         /// Without it, every workload's strictest passing level is shown.
         #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
         level: Option<Level>,
-        /// Policy version: `latest` or `v1.N`.
-        #[arg(long, default_value = "latest", value_parser = parse_version)]
-        version: Version,
+        /// Policy version: `latest` or `v1.N` (default: podsec.toml's
+        /// `target-version`, else latest).
+        #[arg(long, value_parser = parse_version)]
+        version: Option<Version>,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
         /// Files or directories (`.yaml`, `.yml`, `.json`), `-` for stdin.
         #[arg(required = true)]
         paths: Vec<String>,
+        #[command(flatten)]
+        cfg: ConfigArgs,
         /// Worker threads (0: one per available core). The output is the
         /// same, in the same order, whatever the number.
         #[arg(long, default_value_t = 0, value_name = "N")]
@@ -134,17 +193,38 @@ enum Command {
         /// Skip these rules (same forms as --select).
         #[arg(long, value_delimiter = ',')]
         ignore: Vec<String>,
-        /// Pod Security version the PSS rules follow: `latest` or `v1.N`.
-        #[arg(long, default_value = "latest", value_parser = parse_version)]
-        target_version: Version,
+        /// Pod Security version the PSS rules follow: `latest` or `v1.N`
+        /// (default: podsec.toml's `target-version`, else latest).
+        #[arg(long, value_parser = parse_version)]
+        target_version: Option<Version>,
         /// Language of messages: en or ko (default: from LANG).
         #[arg(long, value_parser = parse_lang)]
         lang: Option<Lang>,
         /// Lowest severity that makes the exit code 1: info, low, medium,
         /// high, critical, or never (exit 0 whatever is found; input
-        /// errors still exit 2).
-        #[arg(long, default_value = "low", value_parser = parse_fail_on)]
-        fail_on: FailOn,
+        /// errors still exit 2). Default: podsec.toml's `fail-on`, else low.
+        #[arg(long, value_parser = parse_fail_on)]
+        fail_on: Option<FailOn>,
+        /// Report only findings not recorded in this baseline (made by
+        /// `podsec baseline create`), and say how many recorded ones are gone.
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<std::path::PathBuf>,
+        /// Inline suppressions and podsec.dev/ignore annotations hide
+        /// nothing; each finding they would hide says so (for audits).
+        /// podsec.toml exemptions still apply.
+        #[arg(long)]
+        strict: bool,
+        /// Also report suppressed and baselined findings, each marked with
+        /// what suppresses it and why.
+        #[arg(long)]
+        show_suppressed: bool,
+        /// Keep suppressed and baselined findings in SARIF, marked with
+        /// `suppressions` (GitHub code scanning ignores the mark and opens
+        /// them as alerts, so they are left out by default).
+        #[arg(long)]
+        sarif_include_suppressed: bool,
+        #[command(flatten)]
+        cfg: ConfigArgs,
         /// Exit 0 even when there are findings (as --fail-on never), so a
         /// later step (a SARIF upload) still runs.
         #[arg(long)]
@@ -188,9 +268,10 @@ enum Command {
         /// restricted.
         #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
         level: Option<Level>,
-        /// Pod Security version for --level (and the PSS rules).
-        #[arg(long, default_value = "latest", value_parser = parse_version)]
-        version: Version,
+        /// Pod Security version for --level (and the PSS rules): `latest`
+        /// or `v1.N` (default: podsec.toml's `target-version`, else latest).
+        #[arg(long, value_parser = parse_version)]
+        version: Option<Version>,
         /// Only fix these rules: codes, code prefixes (`PS2`), names,
         /// categories (`pss-baseline`, `pss-restricted`, `hardening`,
         /// `correctness`) or ALL.
@@ -210,6 +291,23 @@ enum Command {
         /// (schema in docs/json.md).
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        #[command(flatten)]
+        cfg: ConfigArgs,
+    },
+    /// Record the current findings so that `scan --baseline` reports only
+    /// new ones (adopting podsec on an existing repository).
+    Baseline {
+        #[command(subcommand)]
+        action: BaselineCommand,
+    },
+    /// Print the configuration that applies to PATH (default: the current
+    /// directory): every setting, and the podsec.toml line it comes from.
+    Config {
+        /// A file or directory.
+        #[arg(value_name = "PATH")]
+        path: Option<String>,
+        #[command(flatten)]
+        cfg: ConfigArgs,
     },
     /// Print a rule's documentation (by code or name) or a CVE's entry.
     Explain {
@@ -318,14 +416,17 @@ pub fn main() -> ExitCode {
             paths,
             stdin_filename,
             threads,
-        } => pss::run(
+            cfg,
+        } => pss::run(pss::Args {
             level,
             version,
             format,
-            &paths,
-            stdin_filename.as_deref(),
-            threads_or_default(threads),
-        ),
+            paths: &paths,
+            stdin_name: stdin_filename.as_deref(),
+            threads: threads_or_default(threads),
+            discovery: cfg.discovery(),
+            no_ignore: cfg.no_ignore,
+        }),
         Command::Inspect {
             format,
             paths,
@@ -347,6 +448,11 @@ pub fn main() -> ExitCode {
             diff,
             stdin_filename,
             threads,
+            baseline,
+            strict,
+            show_suppressed,
+            sarif_include_suppressed,
+            cfg,
         } => {
             let paths = if paths.is_empty() {
                 vec![".".into()]
@@ -369,6 +475,7 @@ pub fn main() -> ExitCode {
                     emit_kustomize: None,
                     stdin_name: stdin_filename.clone(),
                     format: Format::Text,
+                    cfg: cfg.clone(),
                 });
                 // With --diff nothing was written: the diff is the output.
                 if diff || !matches!(r, Ok(0) | Ok(1)) {
@@ -390,15 +497,80 @@ pub fn main() -> ExitCode {
                 paths,
                 formats,
                 output,
-                selection: Selection { select, ignore },
-                version: target_version,
+                over: scan::Overrides {
+                    selection: Selection { select, ignore },
+                    exact_selection: false,
+                    version: target_version,
+                    fail_on: if exit_zero {
+                        Some(None)
+                    } else {
+                        fail_on.map(|f| f.0)
+                    },
+                    strict,
+                    discovery: cfg.discovery(),
+                    no_ignore: cfg.no_ignore,
+                },
                 lang,
-                fail_on: if exit_zero { None } else { fail_on.0 },
                 color,
+                baseline,
+                baseline_out: None,
+                show_suppressed,
+                sarif_include_suppressed,
                 stdin_name: stdin_filename,
                 report_to_stderr,
                 threads: threads_or_default(threads),
             })
+        }
+        Command::Baseline {
+            action:
+                BaselineCommand::Create {
+                    paths,
+                    output,
+                    select,
+                    ignore,
+                    target_version,
+                    cfg,
+                },
+        } => scan::run(scan::Args {
+            paths: if paths.is_empty() {
+                vec![".".into()]
+            } else {
+                paths
+            },
+            formats: Vec::new(),
+            output: None,
+            over: scan::Overrides {
+                selection: Selection { select, ignore },
+                exact_selection: false,
+                version: target_version,
+                fail_on: None,
+                strict: false,
+                discovery: cfg.discovery(),
+                no_ignore: cfg.no_ignore,
+            },
+            lang: Lang::from_env(),
+            color: scan::ColorChoice::Never,
+            baseline: None,
+            baseline_out: Some(output),
+            show_suppressed: false,
+            sarif_include_suppressed: false,
+            stdin_name: None,
+            report_to_stderr: false,
+            threads: par::default_threads(),
+        }),
+        Command::Config { path, cfg } => {
+            let mut configs = crate::config::Configs::new(cfg.discovery());
+            let p = std::path::PathBuf::from(path.unwrap_or_else(|| ".".into()));
+            let is_dir = p.is_dir();
+            let c = configs.for_path(Some(&p), is_dir);
+            if let Some(e) = configs.errors.first() {
+                eprintln!("{e}");
+                return ExitCode::from(EXIT_ERROR);
+            }
+            let mut out = stdout();
+            write!(out, "{}", crate::config::describe(&c))
+                .and_then(|_| out.flush())
+                .map(|_| 0)
         }
         Command::Fix {
             paths,
@@ -412,6 +584,7 @@ pub fn main() -> ExitCode {
             lang,
             format,
             stdin_filename,
+            cfg,
         } => {
             let emit_kustomize = match emit.as_slice() {
                 [] => None,
@@ -436,6 +609,7 @@ pub fn main() -> ExitCode {
                 emit_kustomize,
                 stdin_name: stdin_filename,
                 format,
+                cfg,
             })
         }
         Command::Explain { key, format, lang } => {

@@ -9,7 +9,7 @@ use super::{EXIT_ERROR, EXIT_FINDINGS, Format, stdout, write_json_item};
 use crate::engine::PssOutcome;
 use crate::engine::pss::pss_each;
 use crate::input::InputError;
-use crate::input::{decode_text, gather, manifest_name, nothing_found};
+use crate::input::{decode_text, manifest_name, nothing_found};
 use crate::pss::{Level, Version, Violation, aggregate};
 
 fn violations_json(v: &[Violation]) -> Json {
@@ -114,20 +114,54 @@ fn render(
     Ok(())
 }
 
-pub fn run(
-    level: Option<Level>,
-    version: Version,
-    format: Format,
-    paths: &[String],
-    stdin_name: Option<&str>,
-    threads: usize,
-) -> io::Result<u8> {
+pub struct Args<'a> {
+    pub level: Option<Level>,
+    pub version: Option<Version>,
+    pub format: Format,
+    pub paths: &'a [String],
+    pub stdin_name: Option<&'a str>,
+    pub threads: usize,
+    pub discovery: crate::config::Discovery,
+    pub no_ignore: bool,
+}
+
+pub fn run(args: Args<'_>) -> io::Result<u8> {
+    let Args {
+        level,
+        version,
+        format,
+        paths,
+        stdin_name,
+        threads,
+        ..
+    } = args;
+    // The level and version a podsec.toml sets are those of the first
+    // path's configuration (one report has one level).
+    let mut configs = crate::config::Configs::new(args.discovery.clone());
+    let first = paths
+        .iter()
+        .find(|p| *p != "-")
+        .map(std::path::PathBuf::from);
+    let base = configs.for_path(first.as_deref(), first.as_ref().is_some_and(|p| p.is_dir()));
+    let level = level.or(base.level.as_ref().map(|s| s.value));
+    let version = version
+        .or(base.target_version.as_ref().map(|s| s.value))
+        .unwrap_or(Version::Latest);
     let levels: Vec<Level> = match level {
         Some(l) => vec![l],
         None => vec![Level::Baseline, Level::Restricted],
     };
-    let gathered = gather(paths, manifest_name, stdin_name);
+    let gathered = crate::input::gather_filtered(
+        paths,
+        manifest_name,
+        stdin_name,
+        &mut crate::input::Filters {
+            configs: &mut configs,
+            gitignore: !args.no_ignore,
+        },
+    );
     let (sources, mut errors) = (gathered.sources, gathered.errors);
+    errors.append(&mut configs.errors);
     for s in &gathered.skipped {
         eprintln!("{s}");
     }

@@ -3,11 +3,12 @@
 use std::io::{self, IsTerminal, Write};
 
 use super::{EXIT_ERROR, EXIT_FINDINGS, FormatSpec, ScanFormat, stdout, write_json_item};
-use crate::dockerfile::index::{ImageIndex, from_compose, from_podsec_toml, from_skaffold};
+use std::sync::Arc;
+
+use crate::config::{Config, Configs, Date, Discovery};
+use crate::dockerfile::index::{ImageIndex, from_compose, from_skaffold};
 use crate::engine::scan::{Diagnostic, Options, ScanFile, scan_dockerfile, scan_each_listing};
-use crate::input::{
-    InputError, Kind, Source, classify, gather, manifest_name, nothing_found, scan_name,
-};
+use crate::input::{InputError, Kind, Source, classify, manifest_name, nothing_found, scan_name};
 use crate::output::{concise, github, json, junit, markdown, sarif, text};
 use crate::pss::Version;
 use crate::rules::{Check, Lang, Rule, Selection, Severity};
@@ -17,12 +18,19 @@ pub struct Args {
     pub formats: Vec<FormatSpec>,
     /// Where the format without `=FILE` goes instead of stdout.
     pub output: Option<std::path::PathBuf>,
-    pub selection: Selection,
-    pub version: Version,
+    /// Selection, version, exit threshold, `--strict`, configuration.
+    pub over: Overrides,
     pub lang: Lang,
-    /// `None`: findings never fail the run.
-    pub fail_on: Option<Severity>,
     pub color: ColorChoice,
+    /// `--baseline FILE`: findings recorded there are not reported.
+    pub baseline: Option<std::path::PathBuf>,
+    /// `baseline create -o FILE`: record the findings there instead of
+    /// reporting them.
+    pub baseline_out: Option<std::path::PathBuf>,
+    /// Report suppressed findings too, marked.
+    pub show_suppressed: bool,
+    /// Keep suppressed findings in SARIF, with `suppressions`.
+    pub sarif_include_suppressed: bool,
     pub stdin_name: Option<String>,
     /// Print the report on stderr (stdout already holds the fixed text).
     pub report_to_stderr: bool,
@@ -94,14 +102,71 @@ struct Tally {
     failing: usize,
     workloads: usize,
     errors: Vec<InputError>,
+    suppressed: usize,
+    /// Findings written to each JSON or SARIF output.
+    written: Vec<usize>,
+    /// For `baseline create`.
+    recorded: Vec<crate::config::baseline::Entry>,
 }
 
 fn severity_index(s: Severity) -> usize {
     Severity::ALL.iter().position(|x| *x == s).unwrap_or(0)
 }
 
+/// SARIF reports GitHub code scanning accepts: 10 MB once gzipped.
+const GITHUB_MAX_SARIF_GZIP: u64 = 10 * 1000 * 1000;
+
+fn gzipped_size(path: &std::path::Path) -> io::Result<u64> {
+    struct Count(u64);
+    impl Write for Count {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.0 += b.len() as u64;
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut enc = flate2::write::GzEncoder::new(Count(0), flate2::Compression::default());
+    io::copy(&mut std::fs::File::open(path)?, &mut enc)?;
+    Ok(enc.finish()?.0)
+}
+
+/// The PS904 findings of the configurations' expired exemptions.
+fn expired_exemptions(configs: &Configs, today: Date, lang: Lang, opts: &Options) -> Vec<Item> {
+    let mut out = Vec::new();
+    for cfg in &configs.all {
+        let Some(path) = &cfg.file else { continue };
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let diagnostics: Vec<Diagnostic> = cfg
+            .expired(today)
+            .filter_map(|e| crate::engine::suppress::expired_exemption(&name, &text, e, opts, lang))
+            .collect();
+        if diagnostics.is_empty() {
+            continue;
+        }
+        out.push(Item {
+            name,
+            kind: Kind::PodsecToml,
+            source: Source::File(path.clone()),
+            bytes: None,
+            done: Some(ScanFile {
+                diagnostics,
+                built: None,
+                errors: Vec::new(),
+                workloads: 0,
+                skipped: 0,
+            }),
+            opts: Arc::new(opts.clone()),
+            fail_on: Some(Severity::Low),
+        });
+    }
+    out
+}
+
 pub fn run(args: Args) -> io::Result<u8> {
-    let unknown = args.selection.unknown();
+    let unknown = args.over.selection.unknown();
     if !unknown.is_empty() {
         eprintln!(
             "podsec scan: error: no rule, code prefix or category matches {}",
@@ -109,6 +174,26 @@ pub fn run(args: Args) -> io::Result<u8> {
         );
         return Ok(EXIT_ERROR);
     }
+    let mut resolver = match Resolver::new(args.over.clone()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("podsec scan: error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let baseline = match &args.baseline {
+        None => None,
+        Some(p) => match std::fs::read_to_string(p)
+            .map_err(|e| e.to_string())
+            .and_then(|t| crate::config::baseline::Baseline::parse(&t))
+        {
+            Ok(b) => Some(b),
+            Err(e) => {
+                eprintln!("{}: error: {e}", p.display());
+                return Ok(EXIT_ERROR);
+            }
+        },
+    };
     let mut outs = match open_outputs(&args) {
         Ok(o) => o,
         Err(e) => {
@@ -121,31 +206,48 @@ pub fn run(args: Args) -> io::Result<u8> {
         ColorChoice::Never => false,
         ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
-    let opts = Options {
-        minor: args.version.minor(),
-        selection: args.selection.clone(),
-        ..Default::default()
-    };
     let Prepared {
-        items,
+        mut items,
         index,
         mut errors,
         files,
-    } = prepare(&args.paths, &opts, args.lang, args.stdin_name.as_deref());
+    } = prepare(
+        &args.paths,
+        &mut resolver,
+        args.lang,
+        args.stdin_name.as_deref(),
+    );
+    if resolver.all_options().next().is_none() {
+        // Nothing was read: the options of the current directory.
+        resolver.for_file(None);
+    }
+    let base_opts = resolver.for_file(None).0;
+    items.extend(expired_exemptions(
+        &resolver.configs,
+        resolver.today(),
+        args.lang,
+        &base_opts,
+    ));
     let dockerfiles = items.iter().filter(|t| t.kind == Kind::Dockerfile).count();
-    let rules = crate::engine::scan::enabled_rules(&opts.selection);
-    let workload_rules: Vec<&'static Rule> = rules
-        .iter()
-        .copied()
-        .filter(|r| matches!(r.check, Check::Workload(_)))
-        .collect();
-    let dockerfile_rules: Vec<&'static Rule> = rules
-        .iter()
-        .copied()
-        .filter(|r| matches!(r.check, Check::Dockerfile(_)))
-        .collect();
+    // Every rule some file runs, for the SARIF rule table.
+    let mut rules: Vec<&'static Rule> = Vec::new();
+    for o in resolver.all_options() {
+        for r in crate::engine::scan::enabled_rules(&o.selection) {
+            if !rules.iter().any(|x| x.code == r.code) {
+                rules.push(r);
+            }
+        }
+    }
+    rules.sort_by_key(|r| crate::rules::RULES.iter().position(|x| x.code == r.code));
     // Heads first; JSON and SARIF are streamed: each finding as it is
     // found, then what is only known at the end.
+    let version = args.over.version.unwrap_or_else(|| {
+        base_opts
+            .config
+            .target_version
+            .as_ref()
+            .map_or(Version::Latest, |s| s.value)
+    });
     for (format, sink, _) in outs.iter_mut() {
         let mut w = sink.writer();
         let w = &mut w;
@@ -154,7 +256,7 @@ pub fn run(args: Args) -> io::Result<u8> {
                 w,
                 "{{\n  \"schema_version\": {},\n  \"target_version\": {},\n  \"findings\": [",
                 json::SCHEMA_VERSION,
-                serde_json::Value::from(args.version.to_string())
+                serde_json::Value::from(version.to_string())
             )?,
             ScanFormat::Sarif => sarif::write_head(w, &rules, args.lang)?,
             ScanFormat::Junit => junit::write_head(w)?,
@@ -175,21 +277,69 @@ pub fn run(args: Args) -> io::Result<u8> {
     let per_file = formats
         .iter()
         .any(|(f, _)| matches!(f, ScanFormat::Junit | ScanFormat::Markdown));
-    let (lang, fail_on) = (args.lang, args.fail_on);
+    let lang = args.lang;
+    let (show, sarif_show) = (
+        args.show_suppressed,
+        args.show_suppressed || args.sarif_include_suppressed,
+    );
+    let recording = args.baseline_out.is_some();
+    let baseline = baseline.as_ref();
     let mut err = io::stderr();
     let writers: Vec<&mut (dyn Write + Send)> =
         outs.iter_mut().map(|(_, s, _)| s.writer()).collect();
     let tallies = super::par::run(items.len(), args.threads, writers, &mut err, |i, chunk| {
-        let mut t = Tally::default();
+        let mut t = Tally {
+            written: vec![0; formats.len()],
+            ..Tally::default()
+        };
         let item = &items[i];
+        let fail_on = item.fail_on;
         let mut scratch = Vec::new();
         let mut kept: Vec<Diagnostic> = Vec::new();
-        let mut emit = |d: Diagnostic, chunk: &mut super::par::Chunk<'_, '_>| {
-            t.by_severity[severity_index(d.severity)] += 1;
-            if fail_on.is_some_and(|f| d.severity >= f) {
-                t.failing += 1;
+        let mut emit = |mut d: Diagnostic, chunk: &mut super::par::Chunk<'_, '_>| {
+            if d.suppressed.is_none()
+                && let Some(b) = baseline
+                && b.take(&d.file, &d.fingerprint())
+            {
+                d.suppressed = Some(crate::engine::suppress::Suppressed {
+                    kind: "baseline",
+                    reason: "recorded in the baseline".into(),
+                    at: args
+                        .baseline
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
+                });
+            }
+            let hidden = d.suppressed.is_some();
+            if hidden {
+                t.suppressed += 1;
+            } else {
+                t.by_severity[severity_index(d.severity)] += 1;
+                if fail_on.is_some_and(|f| d.severity >= f) {
+                    t.failing += 1;
+                }
+                if recording {
+                    t.recorded.push(crate::config::baseline::Entry {
+                        file: crate::config::baseline::file_key(&d.file),
+                        fingerprint: d.fingerprint(),
+                        code: d.code.to_string(),
+                        object: format!("{}/{}", d.kind, d.object),
+                        line: d.line,
+                        message: d.message.clone(),
+                    });
+                }
             }
             for (k, (format, style)) in formats.iter().enumerate() {
+                let shown = !hidden
+                    || if *format == ScanFormat::Sarif {
+                        sarif_show
+                    } else {
+                        show
+                    };
+                if !shown {
+                    continue;
+                }
                 chunk.select(k);
                 // A chunk buffers in memory: writing to it cannot fail.
                 let _ = match format {
@@ -197,21 +347,33 @@ pub fn run(args: Args) -> io::Result<u8> {
                     ScanFormat::Concise => concise::render(chunk, &d),
                     ScanFormat::Github => github::render(chunk, &d),
                     ScanFormat::Json => {
+                        t.written[k] += 1;
                         chunk.item(b',');
                         write_json_item(chunk, &d, "    ", &mut scratch)
                     }
                     ScanFormat::Sarif => {
+                        t.written[k] += 1;
                         chunk.item(b',');
                         write_json_item(chunk, &sarif::result(&d, &rules), "        ", &mut scratch)
                     }
                     ScanFormat::Junit | ScanFormat::Markdown => Ok(()),
                 };
             }
-            if per_file {
+            if per_file && (!hidden || show) {
                 kept.push(d);
             }
         };
-        let (file_errors, objects, file_rules) = match &item.done {
+        let opts = &*item.opts;
+        let enabled = crate::engine::scan::enabled_rules(&opts.selection);
+        let file_rules: Vec<&'static Rule> = enabled
+            .iter()
+            .copied()
+            .filter(|r| match item.kind {
+                Kind::Dockerfile => matches!(r.check, Check::Dockerfile(_)),
+                _ => !matches!(r.check, Check::Dockerfile(_)),
+            })
+            .collect();
+        let (file_errors, objects) = match &item.done {
             Some(file) => {
                 file.diagnostics.iter().for_each(|d| emit(d.clone(), chunk));
                 let objects = file
@@ -235,30 +397,40 @@ pub fn run(args: Args) -> io::Result<u8> {
                     })
                     .into_iter()
                     .collect();
-                (file.errors.clone(), objects, &dockerfile_rules)
+                (file.errors.clone(), objects)
             }
             None => match item.read().and_then(|bytes| {
                 crate::input::decode_text(&item.name, &bytes)?;
                 Ok(bytes)
             }) {
-                Err(e) => (vec![e], Vec::new(), &workload_rules),
+                Err(e) => (vec![e], Vec::new()),
                 Ok(bytes) => {
                     let text = std::str::from_utf8(&bytes).unwrap_or_default();
                     let stats =
-                        scan_each_listing(&item.name, text, &opts, lang, &index, per_file, |d| {
+                        scan_each_listing(&item.name, text, opts, lang, &index, per_file, |d| {
                             emit(d, chunk)
                         });
                     t.workloads = stats.workloads;
-                    (stats.errors, stats.objects, &workload_rules)
+                    (stats.errors, stats.objects)
                 }
             },
         };
+        // Findings about suppressions are test cases only where they occur.
+        let file_rules: Vec<&'static Rule> = file_rules
+            .into_iter()
+            .filter(|r| !matches!(r.check, Check::Meta) || kept.iter().any(|d| d.code == r.code))
+            .collect();
         for (k, (format, _)) in formats.iter().enumerate() {
             chunk.select(k);
             let _ = match format {
-                ScanFormat::Junit => {
-                    junit::testsuite(chunk, &item.name, &objects, file_rules, &kept, &file_errors)
-                }
+                ScanFormat::Junit => junit::testsuite(
+                    chunk,
+                    &item.name,
+                    &objects,
+                    &file_rules,
+                    &kept,
+                    &file_errors,
+                ),
                 ScanFormat::Markdown => markdown::file_section(chunk, &item.name, &kept),
                 _ => Ok(()),
             };
@@ -272,32 +444,45 @@ pub fn run(args: Args) -> io::Result<u8> {
     let mut by_severity = [0usize; 5];
     let mut failing = 0;
     let mut workloads = 0;
+    let mut suppressed = 0;
+    let mut written = vec![0usize; formats.len()];
+    let mut recorded = Vec::new();
     let mut per_file_counts = Vec::new();
     for (t, item) in tallies.into_iter().zip(&items) {
         for (a, b) in by_severity.iter_mut().zip(t.by_severity) {
             *a += b;
         }
+        for (a, b) in written.iter_mut().zip(&t.written) {
+            *a += b;
+        }
         per_file_counts.push((item.name.clone(), t.by_severity));
         failing += t.failing;
         workloads += t.workloads;
+        suppressed += t.suppressed;
+        recorded.extend(t.recorded);
         errors.extend(t.errors);
     }
     let findings: usize = by_severity.iter().sum();
-    for (format, sink, _) in outs.iter_mut() {
+    for (k, (format, sink, _)) in outs.iter_mut().enumerate() {
         match (&*format, &mut *sink) {
             (ScanFormat::Json, s) => json::write_tail(
                 &mut s.writer(),
-                findings,
-                &by_severity,
+                &json::Totals {
+                    written: written[k],
+                    findings,
+                    suppressed,
+                    by_severity: &by_severity,
+                    files,
+                    workloads,
+                },
                 &errors,
-                files,
-                workloads,
             )?,
             (ScanFormat::Sarif, s) => {
-                sarif::write_tail(&mut s.writer(), findings, &errors)?;
-                if findings > sarif::GITHUB_MAX_RESULTS {
+                sarif::write_tail(&mut s.writer(), written[k], &errors)?;
+                if written[k] > sarif::GITHUB_MAX_RESULTS {
                     eprintln!(
-                        "podsec scan: warning: the SARIF report has {findings} results; GitHub code scanning keeps only {} per run (narrow it with --select or --fail-on)",
+                        "podsec scan: warning: the SARIF report has {} results; GitHub code scanning keeps only {} per run (narrow it with --select, or adopt a baseline)",
+                        written[k],
                         sarif::GITHUB_MAX_RESULTS
                     );
                 }
@@ -319,7 +504,54 @@ pub fn run(args: Args) -> io::Result<u8> {
             Sink::Github(w) => w.flush()?,
         }
     }
-    let summary = summary(&by_severity, files, workloads, errors.len(), args.lang);
+    // GitHub refuses a SARIF upload over 10 MB gzipped.
+    for spec in &args.formats {
+        if spec.format != ScanFormat::Sarif {
+            continue;
+        }
+        let Some(path) = spec.path.as_ref().or(args.output.as_ref()) else {
+            continue;
+        };
+        let raw = std::fs::metadata(path).map_or(0, |m| m.len());
+        if raw > GITHUB_MAX_SARIF_GZIP {
+            let gz = gzipped_size(path)?;
+            if gz > GITHUB_MAX_SARIF_GZIP {
+                eprintln!(
+                    "podsec scan: warning: {} is {:.1} MB gzipped; GitHub code scanning refuses uploads over 10 MB (narrow it with --select, or adopt a baseline)",
+                    path.display(),
+                    gz as f64 / 1e6
+                );
+            }
+        }
+    }
+    if let Some(path) = &args.baseline_out {
+        let n = recorded.len();
+        let write = || -> io::Result<()> {
+            let mut f = io::BufWriter::new(std::fs::File::create(path)?);
+            crate::config::baseline::write(&mut f, recorded)?;
+            f.flush()
+        };
+        if let Err(e) = write() {
+            eprintln!(
+                "podsec baseline: error: cannot write {}: {e}",
+                path.display()
+            );
+            return Ok(EXIT_ERROR);
+        }
+        eprintln!(
+            "podsec baseline: recorded {n} {} in {}",
+            if n == 1 { "finding" } else { "findings" },
+            path.display()
+        );
+        return Ok(if errors.is_empty() { 0 } else { EXIT_ERROR });
+    }
+    let mut summary = summary(&by_severity, files, workloads, errors.len(), args.lang);
+    if suppressed > 0 {
+        summary.push_str(&match args.lang {
+            Lang::En => format!(", {suppressed} suppressed"),
+            Lang::Ko => format!(", 억제 {suppressed}건"),
+        });
+    }
     if workloads == 0 && dockerfiles == 0 && errors.is_empty() {
         eprintln!(
             "{}",
@@ -327,6 +559,18 @@ pub fn run(args: Args) -> io::Result<u8> {
         );
     }
     eprintln!("{summary}");
+    if let Some(b) = baseline {
+        let gone = b.gone();
+        if gone > 0 {
+            eprintln!(
+                "podsec scan: {gone} of the baseline's {} findings are gone; shrink it with `podsec baseline create -o {}`",
+                b.total,
+                args.baseline
+                    .as_ref()
+                    .map_or(String::new(), |p| p.display().to_string())
+            );
+        }
+    }
     Ok(if !errors.is_empty() {
         EXIT_ERROR
     } else if failing > 0 {
@@ -376,6 +620,108 @@ fn summary(
     }
 }
 
+/// What the command line sets over every configuration.
+#[derive(Clone, Default)]
+pub struct Overrides {
+    pub selection: Selection,
+    /// Use `selection` as it is, whatever the configurations select
+    /// (`fix --level`).
+    pub exact_selection: bool,
+    pub version: Option<Version>,
+    /// `Some(None)`: never fail on findings.
+    pub fail_on: Option<Option<Severity>>,
+    pub strict: bool,
+    pub discovery: Discovery,
+    pub no_ignore: bool,
+}
+
+/// The options of each file: its configuration under the command line's
+/// overrides, computed once per configuration.
+pub struct Resolver {
+    pub configs: Configs,
+    over: Overrides,
+    today: Date,
+    cache: Vec<(Arc<Config>, Arc<Options>, Option<Severity>)>,
+}
+
+impl Resolver {
+    pub fn new(over: Overrides) -> Result<Resolver, String> {
+        let today = Date::today()?;
+        Ok(Resolver {
+            configs: Configs::new(over.discovery.clone()),
+            over,
+            today,
+            cache: Vec::new(),
+        })
+    }
+
+    /// The options and the failing severity (`None`: never) of a file
+    /// (`None`: standard input).
+    pub fn for_file(&mut self, path: Option<&std::path::Path>) -> (Arc<Options>, Option<Severity>) {
+        let cfg = self.configs.for_path(path, false);
+        self.for_config(cfg)
+    }
+
+    pub fn for_config(&mut self, cfg: Arc<Config>) -> (Arc<Options>, Option<Severity>) {
+        if let Some((_, o, f)) = self.cache.iter().find(|(c, _, _)| Arc::ptr_eq(c, &cfg)) {
+            return (o.clone(), *f);
+        }
+        let selection = if self.over.exact_selection {
+            self.over.selection.clone()
+        } else {
+            cfg.selection(&self.over.selection)
+        };
+        let version = self
+            .over
+            .version
+            .or(cfg.target_version.as_ref().map(|s| s.value))
+            .unwrap_or(Version::Latest);
+        let fail_on = self
+            .over
+            .fail_on
+            .or(cfg.fail_on.as_ref().map(|s| s.value))
+            .unwrap_or(Some(Severity::Low));
+        let opts = Arc::new(Options {
+            minor: version.minor(),
+            selection,
+            config: cfg.clone(),
+            strict: self.over.strict,
+            today: self.today,
+        });
+        self.cache.push((cfg, opts.clone(), fail_on));
+        (opts, fail_on)
+    }
+
+    /// Every distinct set of options in use.
+    pub fn all_options(&self) -> impl Iterator<Item = &Arc<Options>> {
+        self.cache.iter().map(|(_, o, _)| o)
+    }
+
+    pub fn today(&self) -> Date {
+        self.today
+    }
+
+    /// The files a command reads, with the configurations' excludes and
+    /// the `.gitignore` files applied to directory walks.
+    pub fn gather(
+        &mut self,
+        paths: &[String],
+        want: crate::input::Wanted,
+        stdin_name: Option<&str>,
+    ) -> crate::input::Gathered {
+        let gitignore = !self.over.no_ignore;
+        crate::input::gather_filtered(
+            paths,
+            want,
+            stdin_name,
+            &mut crate::input::Filters {
+                configs: &mut self.configs,
+                gitignore,
+            },
+        )
+    }
+}
+
 /// Everything read for a fix or an inspection: the files, and the image
 /// index built from their Dockerfiles and mapping files.
 pub struct Loaded {
@@ -385,8 +731,13 @@ pub struct Loaded {
 }
 
 /// Reads every file (see `prepare`).
-pub fn load(paths: &[String], opts: &Options, lang: Lang, stdin_name: Option<&str>) -> Loaded {
-    let p = prepare(paths, opts, lang, stdin_name);
+pub fn load(
+    paths: &[String],
+    resolver: &mut Resolver,
+    lang: Lang,
+    stdin_name: Option<&str>,
+) -> Loaded {
+    let p = prepare(paths, resolver, lang, stdin_name);
     let mut errors = p.errors;
     let mut texts = Vec::new();
     for item in p.items {
@@ -396,6 +747,7 @@ pub fn load(paths: &[String], opts: &Options, lang: Lang, stdin_name: Option<&st
                 kind: item.kind,
                 bytes,
                 stdin: item.source.is_stdin(),
+                opts: item.opts,
             }),
             Err(e) => {
                 eprintln!("{e}");
@@ -428,6 +780,10 @@ pub struct Item {
     bytes: Option<Vec<u8>>,
     /// A Dockerfile's results (the first pass scans Dockerfiles).
     pub done: Option<ScanFile>,
+    /// Its configuration under the command line's overrides.
+    pub opts: Arc<Options>,
+    /// The lowest severity that fails the run (`None`: never).
+    pub fail_on: Option<Severity>,
 }
 
 impl Item {
@@ -442,8 +798,13 @@ impl Item {
 /// The first pass: Dockerfiles and mapping files feed the image index that
 /// the manifests' cross-checks use, so they are read (and Dockerfiles
 /// scanned) before any manifest.
-pub fn prepare(paths: &[String], opts: &Options, lang: Lang, stdin_name: Option<&str>) -> Prepared {
-    let gathered = gather(paths, scan_name, stdin_name);
+pub fn prepare(
+    paths: &[String],
+    resolver: &mut Resolver,
+    lang: Lang,
+    stdin_name: Option<&str>,
+) -> Prepared {
+    let gathered = resolver.gather(paths, scan_name, stdin_name);
     let mut errors = gathered.errors;
     for e in &errors {
         eprintln!("{e}");
@@ -456,8 +817,16 @@ pub fn prepare(paths: &[String], opts: &Options, lang: Lang, stdin_name: Option<
     let mut items = Vec::new();
     for source in gathered.sources {
         let name = source.name();
+        let (opts, fail_on) = match &source {
+            Source::Stdin(_) => resolver.for_file(None),
+            Source::File(p) => resolver.for_file(Some(p)),
+        };
         let base = name.rsplit('/').next().unwrap_or(&name).to_string();
         let mapping = base.starts_with("skaffold.") || base.contains("compose.");
+        if base == crate::config::FILE_NAME && !source.is_stdin() {
+            // Read as a configuration (its [images] join the index below).
+            continue;
+        }
         if !source.is_stdin() && manifest_name(&base) && !mapping {
             items.push(Item {
                 name,
@@ -465,6 +834,8 @@ pub fn prepare(paths: &[String], opts: &Options, lang: Lang, stdin_name: Option<
                 source,
                 bytes: None,
                 done: None,
+                opts,
+                fail_on,
             });
             continue;
         }
@@ -483,6 +854,8 @@ pub fn prepare(paths: &[String], opts: &Options, lang: Lang, stdin_name: Option<
             source,
             bytes: None,
             done: None,
+            opts,
+            fail_on,
         };
         let text = match crate::input::decode_text(&item.name, &bytes) {
             Ok(t) => t,
@@ -499,23 +872,16 @@ pub fn prepare(paths: &[String], opts: &Options, lang: Lang, stdin_name: Option<
         };
         match kind {
             Kind::Dockerfile => {
-                let mut file = scan_dockerfile(&item.name, text, opts, lang);
+                let mut file = scan_dockerfile(&item.name, text, &item.opts, lang);
                 if let Some(b) = file.built.take() {
                     index.add_dockerfile(b);
                 }
                 item.done = Some(file);
             }
-            Kind::PodsecToml => match from_podsec_toml(&item.name, text) {
-                Ok(pairs) => pairs
-                    .iter()
-                    .for_each(|(img, df)| index.add_mapping(img, df)),
-                Err(e) => errors.push(InputError {
-                    file: item.name.clone(),
-                    line: 0,
-                    column: 0,
-                    message: format!("invalid podsec.toml: {}", e.lines().next().unwrap_or("")),
-                }),
-            },
+            Kind::PodsecToml => {
+                // Standard input named podsec.toml: nothing to scan.
+                continue;
+            }
             Kind::Manifest => {
                 if base.starts_with("skaffold.") {
                     from_skaffold(&item.name, text)
@@ -526,14 +892,20 @@ pub fn prepare(paths: &[String], opts: &Options, lang: Lang, stdin_name: Option<
                         .iter()
                         .for_each(|(img, df)| index.add_mapping(img, df));
                 }
-            }
-        }
-        if kind != Kind::PodsecToml {
-            if kind == Kind::Manifest {
                 item.bytes = Some(bytes);
             }
-            items.push(item);
         }
+        items.push(item);
+    }
+    // The configurations' image tables come first (explicit beats found).
+    for cfg in &resolver.configs.all {
+        for (image, df, _) in &cfg.images {
+            index.add_mapping(image, df);
+        }
+    }
+    for e in resolver.configs.errors.drain(..) {
+        eprintln!("{e}");
+        errors.push(e);
     }
     Prepared {
         items,
@@ -550,4 +922,6 @@ pub struct Input {
     pub bytes: Vec<u8>,
     /// Read from standard input: a fix is printed, not written.
     pub stdin: bool,
+    /// Its configuration under the command line's overrides.
+    pub opts: Arc<Options>,
 }

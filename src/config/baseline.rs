@@ -92,9 +92,8 @@ impl Baseline {
 
 /// Writes a baseline of `entries` (sorted, so the file diffs well).
 pub fn write(out: &mut impl std::io::Write, mut entries: Vec<Entry>) -> std::io::Result<()> {
-    entries.sort_by(|a, b| {
-        (&a.file, &a.fingerprint, a.line).cmp(&(&b.file, &b.fingerprint, b.line))
-    });
+    entries
+        .sort_by(|a, b| (&a.file, &a.fingerprint, a.line).cmp(&(&b.file, &b.fingerprint, b.line)));
     let f = BaselineFile {
         schema_version: SCHEMA_VERSION,
         tool: format!("podsec {}", env!("CARGO_PKG_VERSION")),

@@ -67,10 +67,10 @@ impl Date {
     /// Today in UTC, or the date in `PODSEC_TODAY` (`YYYY-MM-DD`): a fixed
     /// clock for tests and for "what will have expired by then".
     pub fn today() -> Result<Date, String> {
-        if let Ok(s) = std::env::var("PODSEC_TODAY") {
-            if !s.is_empty() {
-                return Date::parse(&s).map_err(|e| format!("PODSEC_TODAY: {e}"));
-            }
+        if let Ok(s) = std::env::var("PODSEC_TODAY")
+            && !s.is_empty()
+        {
+            return Date::parse(&s).map_err(|e| format!("PODSEC_TODAY: {e}"));
         }
         let secs = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -21,10 +21,10 @@ use toml::Spanned;
 
 pub use date::Date;
 
-use crate::input::InputError;
 use crate::pss::{Level, Version};
 use crate::rules::{RULES, Rule, Selection, Severity};
 use crate::source::LineIndex;
+use crate::source::error::InputError;
 
 pub const FILE_NAME: &str = "podsec.toml";
 
@@ -40,8 +40,11 @@ pub struct Set<T> {
 pub struct Exemption {
     /// Rule selectors (codes, prefixes, names, categories).
     pub rules: Vec<String>,
+    // Scope: every field given must match (globs: `*`, `?`, `[…]`).
     /// Gitignore-style globs, relative to the configuration's directory.
     pub paths: Option<ignore::gitignore::Gitignore>,
+    /// The same globs as written.
+    pub path_globs: Vec<String>,
     pub kind: Option<globset::GlobMatcher>,
     pub name: Option<globset::GlobMatcher>,
     pub namespace: Option<globset::GlobMatcher>,
@@ -65,6 +68,10 @@ pub struct Subject<'a> {
     pub namespace: &'a str,
     pub container: Option<&'a str>,
     pub image: Option<&'a str>,
+    /// `(name, image)` of every container of the object: a pod-level
+    /// finding (no container) is in a container or image scope when one
+    /// of the pod's containers is.
+    pub containers: &'a [(String, String)],
 }
 
 impl Exemption {
@@ -83,11 +90,21 @@ impl Exemption {
             None => true,
             Some(g) => v.is_some_and(|v| g.is_match(v)),
         };
-        m(&self.kind, Some(s.kind))
+        let scoped = m(&self.kind, Some(s.kind))
             && m(&self.name, Some(s.name))
-            && m(&self.namespace, Some(s.namespace))
-            && m(&self.container, s.container)
-            && m(&self.image, s.image)
+            && m(&self.namespace, Some(s.namespace));
+        if !scoped {
+            return false;
+        }
+        if s.container.is_some() {
+            return m(&self.container, s.container) && m(&self.image, s.image);
+        }
+        if self.container.is_none() && self.image.is_none() {
+            return true;
+        }
+        s.containers
+            .iter()
+            .any(|(n, i)| m(&self.container, Some(n)) && m(&self.image, Some(i)))
     }
 }
 
@@ -155,8 +172,27 @@ enum DateValue {
 
 /// The absolute form of `p` (relative to the current directory), without
 /// touching the file system.
+/// `.` and `..` components are resolved lexically (as the shell's `cd`
+/// does without `-P`).
 pub fn absolute(p: &Path) -> PathBuf {
-    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+    use std::path::Component;
+    let p = if p.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        p
+    };
+    let joined = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 impl Config {
@@ -171,7 +207,7 @@ impl Config {
             message,
         };
         let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
-        let text = crate::input::decode_text(&name, &bytes)?;
+        let text = crate::source::error::decode_text(&name, &bytes)?;
         Config::parse(path, text)
     }
 
@@ -190,15 +226,13 @@ impl Config {
         };
         let raw: Raw = toml::from_str(text).map_err(|e| {
             let msg = e.message().trim_end().replace('\n', "; ");
-            at(e.span().unwrap_or(0..0), format!("invalid podsec.toml: {msg}"))
+            at(
+                e.span().unwrap_or(0..0),
+                format!("invalid podsec.toml: {msg}"),
+            )
         })?;
         let line_of = |span: std::ops::Range<usize>| index.line_col(span.start).0;
         let dir = absolute(path.parent().unwrap_or(Path::new(".")));
-        let dir = if dir.as_os_str().is_empty() {
-            absolute(Path::new("."))
-        } else {
-            dir
-        };
         let mut cfg = Config {
             file: Some(path.to_path_buf()),
             dir: dir.clone(),
@@ -311,10 +345,7 @@ impl Config {
                     line: line_of(pat.span()),
                 });
             }
-            cfg.excluder = Some(
-                b.build()
-                    .map_err(|e| at(0..0, format!("exclude: {e}")))?,
-            );
+            cfg.excluder = Some(b.build().map_err(|e| at(0..0, format!("exclude: {e}")))?);
         }
         for (image, df) in raw.images.unwrap_or_default() {
             let p = dir.join(df.get_ref());
@@ -345,6 +376,12 @@ impl Config {
                     .map(|g| Some(g.compile_matcher()))
                     .map_err(|err| at(v.span(), format!("exemptions.{key}: {err}"))),
             };
+            let path_globs: Vec<String> = e
+                .paths
+                .iter()
+                .flatten()
+                .map(|p| p.get_ref().clone())
+                .collect();
             let paths = match e.paths {
                 None => None,
                 Some(list) => {
@@ -375,6 +412,7 @@ impl Config {
             cfg.exemptions.push(Exemption {
                 rules,
                 paths,
+                path_globs,
                 kind: glob(e.kind, "kind")?,
                 name: glob(e.name, "name")?,
                 namespace: glob(e.namespace, "namespace")?,
@@ -403,7 +441,12 @@ impl Config {
             if let Some(extra) = &self.extend_select {
                 if s.is_empty() {
                     // Extending the defaults: every default rule, plus these.
-                    s.extend(RULES.iter().filter(|r| r.default_enabled).map(|r| r.code.to_string()));
+                    s.extend(
+                        RULES
+                            .iter()
+                            .filter(|r| r.default_enabled)
+                            .map(|r| r.code.to_string()),
+                    );
                 }
                 s.extend(extra.value.iter().cloned());
             }
@@ -465,25 +508,9 @@ impl Config {
 /// `p` relative to the current directory when it lies beneath it.
 pub fn relative_to_cwd(p: &Path) -> String {
     let cwd = absolute(Path::new("."));
-    let cwd = cwd.strip_suffix_dot();
     match p.strip_prefix(&cwd) {
         Ok(r) => r.display().to_string(),
         Err(_) => p.display().to_string(),
-    }
-}
-
-trait StripDot {
-    fn strip_suffix_dot(self) -> PathBuf;
-}
-
-impl StripDot for PathBuf {
-    /// `absolute(".")` may end in `/.`.
-    fn strip_suffix_dot(self) -> PathBuf {
-        if self.ends_with(".") {
-            self.parent().map_or(self.clone(), Path::to_path_buf)
-        } else {
-            self
-        }
     }
 }
 
@@ -512,7 +539,7 @@ pub struct Configs {
 impl Configs {
     pub fn new(discovery: Discovery) -> Configs {
         let defaults = Arc::new(Config {
-            dir: absolute(Path::new(".")).strip_suffix_dot(),
+            dir: absolute(Path::new(".")),
             ..Config::default()
         });
         let mut c = Configs {
@@ -547,8 +574,8 @@ impl Configs {
             return f.clone();
         }
         let start = match path {
-            None => absolute(Path::new(".")).strip_suffix_dot(),
-            Some(p) if is_dir => absolute(p).strip_suffix_dot(),
+            None => absolute(Path::new(".")),
+            Some(p) if is_dir => absolute(p),
             Some(p) => absolute(p)
                 .parent()
                 .map_or_else(|| PathBuf::from("/"), Path::to_path_buf),
@@ -635,7 +662,12 @@ pub fn describe(cfg: &Config) -> String {
         list(cfg.ignore.as_ref().map_or(&[][..], |s| &s.value[..])),
         from(opt_line(&cfg.ignore))
     );
-    let _ = writeln!(out, "# enabled rules ({}): {}", enabled.len(), enabled.join(" "));
+    let _ = writeln!(
+        out,
+        "# enabled rules ({}): {}",
+        enabled.len(),
+        enabled.join(" ")
+    );
     let fail = cfg.fail_on.as_ref();
     let _ = writeln!(
         out,
@@ -650,15 +682,22 @@ pub fn describe(cfg: &Config) -> String {
         tv.map_or("latest".to_string(), |s| s.value.to_string()),
         from(tv.map(|s| s.line))
     );
-    let lv = cfg.level.as_ref();
-    let _ = writeln!(
-        out,
-        "level = {}  # {}",
-        lv.map_or("\"\"  (none: pss shows each workload's strictest level)".into(), |s| {
-            format!("{:?}", s.value.as_str())
-        }),
-        from(lv.map(|s| s.line))
-    );
+    match cfg.level.as_ref() {
+        Some(s) => {
+            let _ = writeln!(
+                out,
+                "level = {:?}  # {}",
+                s.value.as_str(),
+                from(Some(s.line))
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "# level: not set (pss shows each workload's strictest level)"
+            );
+        }
+    }
     let rg = cfg.respect_gitignore.as_ref();
     let _ = writeln!(
         out,
@@ -675,7 +714,12 @@ pub fn describe(cfg: &Config) -> String {
     );
     let _ = writeln!(out, "\n[severity]");
     for (code, s) in &cfg.severity {
-        let _ = writeln!(out, "{code} = {:?}  # {}", s.value.as_str(), from(Some(s.line)));
+        let _ = writeln!(
+            out,
+            "{code} = {:?}  # {}",
+            s.value.as_str(),
+            from(Some(s.line))
+        );
     }
     let _ = writeln!(out, "\n[images]");
     for (image, df, line) in &cfg.images {
@@ -684,6 +728,9 @@ pub fn describe(cfg: &Config) -> String {
     for e in &cfg.exemptions {
         let _ = writeln!(out, "\n[[exemptions]]  # {}", from(Some(e.line)));
         let _ = writeln!(out, "rules = {}", list(&e.rules));
+        if !e.path_globs.is_empty() {
+            let _ = writeln!(out, "paths = {}", list(&e.path_globs));
+        }
         for (key, g) in [
             ("kind", &e.kind),
             ("name", &e.name),
@@ -724,8 +771,10 @@ mod tests {
         assert_eq!(e.line, 2, "{e}");
         let e = parse("[[exemptions]]\nrules = [\"PS101\"]\n").unwrap_err();
         assert!(e.message.contains("reason"), "{e}");
-        let e = parse("[[exemptions]]\nrules = [\"PS101\"]\nreason = \"x\"\nexpires = \"2025-02-30\"\n")
-            .unwrap_err();
+        let e = parse(
+            "[[exemptions]]\nrules = [\"PS101\"]\nreason = \"x\"\nexpires = \"2025-02-30\"\n",
+        )
+        .unwrap_err();
         assert_eq!(e.line, 4, "{e}");
     }
 

@@ -62,7 +62,10 @@ impl Suppression {
 }
 
 /// Parses `CODES` and the rest (`reason`, `until=`) of a suppression.
-fn parse_body(codes: &str, rest: &str) -> (Vec<Code>, Option<String>, Option<Date>, Option<String>) {
+fn parse_body(
+    codes: &str,
+    rest: &str,
+) -> (Vec<Code>, Option<String>, Option<Date>, Option<String>) {
     let mut malformed = None;
     let list: Vec<Code> = codes
         .split(',')
@@ -93,7 +96,12 @@ fn parse_body(codes: &str, rest: &str) -> (Vec<Code>, Option<String>, Option<Dat
         .trim_start_matches(['-', ':', '—'])
         .trim()
         .to_string();
-    (list, (!reason.is_empty()).then_some(reason), until, malformed)
+    (
+        list,
+        (!reason.is_empty()).then_some(reason),
+        until,
+        malformed,
+    )
 }
 
 /// The text of a comment after `#`, if it is a podsec directive:

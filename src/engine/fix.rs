@@ -346,9 +346,11 @@ pub fn fix_text(
             .diagnostics
             .iter()
             .filter(|d| {
-                d.autofix
-                    .as_ref()
-                    .is_some_and(|f| f.applicability >= threshold)
+                // A suppressed finding was accepted: its fix is not applied.
+                d.suppressed.is_none()
+                    && d.autofix
+                        .as_ref()
+                        .is_some_and(|f| f.applicability >= threshold)
                     && !blocked.contains(&identity(d))
             })
             .collect();
@@ -412,7 +414,11 @@ pub fn fix_text(
         text: current,
         applied,
         refused,
-        remaining: scan.diagnostics,
+        remaining: scan
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.suppressed.is_none())
+            .collect(),
         passes,
         workloads: found,
     })

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use super::suppress::{apply, problems};
+use crate::config::suppress::{ANNOTATION, Suppression};
 use crate::dockerfile::index::{Built, ImageIndex};
 use crate::engine::load::{doc_workloads, each_doc};
 use crate::fix::Fix;
@@ -13,8 +15,6 @@ use crate::rules::{
     At, Check, Ctx, DockerCtx, Finding, Lang, RULES, Rule, Selection, Severity, Sink, render,
 };
 use crate::source::{Doc, LineIndex, Pos};
-use crate::config::suppress::{ANNOTATION, Suppression};
-use super::suppress::{apply, problems};
 
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -427,7 +427,9 @@ impl<'a> Scanner<'a> {
     fn finish(&mut self, emit: &mut impl FnMut(Diagnostic)) {
         let mut out = Vec::new();
         for c in self.comments.iter_mut() {
-            problems(c, self.file, self.text, None, self.opts, self.lang, &mut out);
+            problems(
+                c, self.file, self.text, None, self.opts, self.lang, &mut out,
+            );
         }
         out.into_iter().for_each(emit);
     }

@@ -94,32 +94,56 @@ pub fn problems(
     lang: Lang,
     out: &mut Vec<Diagnostic>,
 ) {
-    use crate::rules::find;
+    use crate::rules::suppressions;
     if s.reported {
         return;
     }
     s.reported = true;
-    let on = |code: &str| find(code).is_some_and(|r| opts.selection.enabled(r));
+    let on = |r: &Rule| opts.selection.enabled(r);
     if let Some(problem) = &s.malformed {
-        if on("PS903") {
-            let r = find("PS903").unwrap_or(&crate::rules::RULES[0]);
-            out.push(meta(r, file, text, s, unit, &[("problem", problem.clone())], lang, ""));
+        if on(&suppressions::invalid_suppression::RULE) {
+            let r = &suppressions::invalid_suppression::RULE;
+            out.push(meta(
+                r,
+                file,
+                text,
+                s,
+                unit,
+                &[("problem", problem.clone())],
+                lang,
+                "",
+            ));
         }
         return;
     }
     for c in &s.codes {
-        if c.rule.is_none() && on("PS903") {
-            let r = find("PS903").unwrap_or(&crate::rules::RULES[0]);
+        if c.rule.is_none() && on(&suppressions::invalid_suppression::RULE) {
+            let r = &suppressions::invalid_suppression::RULE;
             let problem = match lang {
-                Lang::En => format!("no rule has the code or name {:?} (`podsec rules` lists them)", c.text),
-                Lang::Ko => format!("{:?} 코드나 이름의 규칙이 없다 (`podsec rules`로 목록을 본다)", c.text),
+                Lang::En => format!(
+                    "no rule has the code or name {:?} (`podsec rules` lists them)",
+                    c.text
+                ),
+                Lang::Ko => format!(
+                    "{:?} 코드나 이름의 규칙이 없다 (`podsec rules`로 목록을 본다)",
+                    c.text
+                ),
             };
-            out.push(meta(r, file, text, s, unit, &[("problem", problem)], lang, &format!("~{}", c.text)));
+            out.push(meta(
+                r,
+                file,
+                text,
+                s,
+                unit,
+                &[("problem", problem)],
+                lang,
+                &format!("~{}", c.text),
+            ));
         }
     }
     let expired = s.until.is_some_and(|d| d < opts.today);
-    if expired && on("PS904") {
-        let r = find("PS904").unwrap_or(&crate::rules::RULES[0]);
+    if expired && on(&suppressions::expired_suppression::RULE) {
+        let r = &suppressions::expired_suppression::RULE;
         let what = match lang {
             Lang::En => "inline suppression",
             Lang::Ko => "인라인 억제",
@@ -140,12 +164,24 @@ pub fn problems(
             "",
         ));
     }
-    if s.reason.is_none() && !s.codes.is_empty() && on("PS902") {
-        let r = find("PS902").unwrap_or(&crate::rules::RULES[0]);
-        out.push(meta(r, file, text, s, unit, &[("codes", s.codes_text())], lang, ""));
+    if s.reason.is_none()
+        && !s.codes.is_empty()
+        && on(&suppressions::suppression_without_reason::RULE)
+    {
+        let r = &suppressions::suppression_without_reason::RULE;
+        out.push(meta(
+            r,
+            file,
+            text,
+            s,
+            unit,
+            &[("codes", s.codes_text())],
+            lang,
+            "",
+        ));
     }
-    if on("PS901") {
-        let r = find("PS901").unwrap_or(&crate::rules::RULES[0]);
+    if on(&suppressions::unused_suppression::RULE) {
+        let r = &suppressions::unused_suppression::RULE;
         for c in &s.codes {
             let Some(rule) = c.rule else { continue };
             if c.used || !opts.selection.enabled(rule) {
@@ -210,6 +246,7 @@ pub fn apply(
                 namespace: &d.namespace,
                 container: d.container.as_deref(),
                 image: d.image.as_deref(),
+                containers: unit.images,
             };
             if let Some(e) = cfg.exemption(&subject, opts.today) {
                 d.suppressed = Some(Suppressed {
@@ -228,7 +265,9 @@ pub fn apply(
         for (s, kind) in covering {
             let Some(i) = s.names(d.rule) else { continue };
             s.codes[i].used = true;
-            let Some(reason) = s.reason.clone() else { continue };
+            let Some(reason) = s.reason.clone() else {
+                continue;
+            };
             if s.until.is_some_and(|u| u < opts.today) {
                 continue;
             }
@@ -259,4 +298,60 @@ pub fn apply(
             });
         }
     }
+}
+
+/// PS904 for an `[[exemptions]]` entry of `file` (a podsec.toml) whose
+/// date has passed; `None` when the rule is not selected.
+pub fn expired_exemption(
+    file: &str,
+    text: &str,
+    e: &crate::config::Exemption,
+    opts: &Options,
+    lang: Lang,
+) -> Option<Diagnostic> {
+    let rule = &crate::rules::suppressions::expired_suppression::RULE;
+    if !opts.selection.enabled(rule) {
+        return None;
+    }
+    let line_start = text
+        .split_inclusive('\n')
+        .take(e.line.saturating_sub(1) as usize)
+        .map(str::len)
+        .sum::<usize>();
+    let line_len = text[line_start.min(text.len())..]
+        .find('\n')
+        .unwrap_or(text.len() - line_start.min(text.len()));
+    let s = Suppression {
+        codes: Vec::new(),
+        reason: Some(e.reason.clone()),
+        until: e.expires,
+        malformed: None,
+        line: e.line,
+        column: e.column,
+        start: line_start as u32,
+        end: (line_start + line_len) as u32,
+        target: e.line,
+        reported: true,
+    };
+    let what = match lang {
+        Lang::En => "podsec.toml exemption",
+        Lang::Ko => "podsec.toml 예외",
+    };
+    let mut d = meta(
+        rule,
+        file,
+        text,
+        &s,
+        None,
+        &[
+            ("what", what.into()),
+            ("codes", e.rules.join(",")),
+            ("date", e.expires.map(|d| d.to_string()).unwrap_or_default()),
+            ("reason", e.reason.clone()),
+        ],
+        lang,
+        "",
+    );
+    d.path = format!("exemptions[{}]", e.rules.join(","));
+    Some(d)
 }

@@ -5,9 +5,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-pub use error::{InputError, decode_text};
-
-mod error;
+pub use crate::source::error::{InputError, decode_text};
 
 use crate::dockerfile::index::is_dockerfile_name;
 
@@ -135,11 +133,41 @@ impl std::fmt::Display for Skipped {
     }
 }
 
+/// What a directory walk leaves out besides hidden entries.
+pub struct Filters<'c> {
+    /// Each file's configuration (its `exclude` globs).
+    pub configs: &'c mut crate::config::Configs,
+    /// Read `.gitignore` files (`--no-ignore` turns it off; so does
+    /// `respect-gitignore = false` in the configuration).
+    pub gitignore: bool,
+}
+
 /// Expands the command-line paths: files as given, `-` as standard input
 /// (reported as `stdin_name`), directories walked recursively (sorted,
 /// hidden entries skipped, symbolic links to directories not followed)
-/// for the files `want` accepts.
+/// for the files `want` accepts. Without `filters`, nothing is excluded.
 pub fn gather(paths: &[String], want: Wanted, stdin_name: Option<&str>) -> Gathered {
+    let mut configs = crate::config::Configs::new(crate::config::Discovery::Isolated);
+    gather_filtered(
+        paths,
+        want,
+        stdin_name,
+        &mut Filters {
+            configs: &mut configs,
+            gitignore: false,
+        },
+    )
+}
+
+/// `gather`, leaving out of directory walks what the configuration's
+/// `exclude` and the `.gitignore` files name. Files named on the command
+/// line are always read.
+pub fn gather_filtered(
+    paths: &[String],
+    want: Wanted,
+    stdin_name: Option<&str>,
+    filters: &mut Filters<'_>,
+) -> Gathered {
     let mut g = Gathered::default();
     for p in paths {
         if p == "-" {
@@ -149,7 +177,14 @@ pub fn gather(paths: &[String], want: Wanted, stdin_name: Option<&str>) -> Gathe
         }
         let path = PathBuf::from(p);
         match std::fs::metadata(&path) {
-            Ok(m) if m.is_dir() => walk(&path, want, &mut g),
+            Ok(m) if m.is_dir() => {
+                let mut ignores = if filters.gitignore {
+                    ancestor_gitignores(&path)
+                } else {
+                    Vec::new()
+                };
+                walk(&path, want, &mut g, filters, &mut ignores)
+            }
             Ok(_) => g.sources.push(Source::File(path)),
             Err(e) => g.errors.push(InputError {
                 file: p.clone(),
@@ -160,6 +195,67 @@ pub fn gather(paths: &[String], want: Wanted, stdin_name: Option<&str>) -> Gathe
         }
     }
     g
+}
+
+/// The `.gitignore` files of the directories above `dir`, up to the root
+/// of its git work tree (the first one holding `.git`), outermost first.
+/// Outside a work tree, none.
+fn ancestor_gitignores(dir: &Path) -> Vec<ignore::gitignore::Gitignore> {
+    let abs = crate::config::absolute(dir);
+    let mut chain = Vec::new();
+    let mut cur = abs.parent();
+    let mut in_repo = abs.join(".git").exists();
+    while let Some(d) = cur {
+        if in_repo {
+            break;
+        }
+        chain.push(d.to_path_buf());
+        if d.join(".git").exists() {
+            in_repo = true;
+            break;
+        }
+        cur = d.parent();
+    }
+    if !in_repo {
+        return Vec::new();
+    }
+    chain.iter().rev().filter_map(|d| gitignore_of(d)).collect()
+}
+
+fn gitignore_of(dir: &Path) -> Option<ignore::gitignore::Gitignore> {
+    let file = dir.join(".gitignore");
+    if !file.is_file() {
+        return None;
+    }
+    let (g, _) = ignore::gitignore::Gitignore::new(&file);
+    Some(g)
+}
+
+/// Whether the walk leaves `path` out: the configuration's `exclude`, then
+/// the `.gitignore` files, the deepest deciding (a `!pattern` there brings
+/// back what an outer one ignores).
+fn filtered(
+    path: &Path,
+    is_dir: bool,
+    filters: &mut Filters<'_>,
+    ignores: &[ignore::gitignore::Gitignore],
+) -> bool {
+    let cfg = filters.configs.for_path(Some(path), false);
+    if cfg.excludes(path, is_dir) {
+        return true;
+    }
+    if !filters.gitignore || !cfg.respects_gitignore() {
+        return false;
+    }
+    let abs = crate::config::absolute(path);
+    for g in ignores.iter().rev() {
+        match g.matched(&abs, is_dir) {
+            ignore::Match::Ignore(_) => return true,
+            ignore::Match::Whitelist(_) => return false,
+            ignore::Match::None => {}
+        }
+    }
+    false
 }
 
 /// Why a directory entry that is neither a directory nor a regular file
@@ -180,7 +276,36 @@ fn special(meta: &std::fs::Metadata) -> Option<&'static str> {
     }
 }
 
-fn walk(dir: &Path, want: Wanted, g: &mut Gathered) {
+fn walk(
+    dir: &Path,
+    want: Wanted,
+    g: &mut Gathered,
+    filters: &mut Filters<'_>,
+    ignores: &mut Vec<ignore::gitignore::Gitignore>,
+) {
+    let pushed = match filters
+        .gitignore
+        .then(|| gitignore_of(&crate::config::absolute(dir)))
+    {
+        Some(Some(gi)) => {
+            ignores.push(gi);
+            true
+        }
+        _ => false,
+    };
+    walk_entries(dir, want, g, filters, ignores);
+    if pushed {
+        ignores.pop();
+    }
+}
+
+fn walk_entries(
+    dir: &Path,
+    want: Wanted,
+    g: &mut Gathered,
+    filters: &mut Filters<'_>,
+    ignores: &mut Vec<ignore::gitignore::Gitignore>,
+) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
@@ -206,11 +331,13 @@ fn walk(dir: &Path, want: Wanted, g: &mut Gathered) {
         let path = dir.join(&name);
         match file_type {
             Some(t) if t.is_dir() => {
-                walk(&path, want, g);
+                if !filtered(&path, true, filters, ignores) {
+                    walk(&path, want, g, filters, ignores);
+                }
                 continue;
             }
             Some(t) if t.is_file() => {
-                if wanted(&path, want) {
+                if wanted(&path, want) && !filtered(&path, false, filters, ignores) {
                     g.sources.push(Source::File(path));
                 }
                 continue;
@@ -228,7 +355,9 @@ fn walk(dir: &Path, want: Wanted, g: &mut Gathered) {
             continue;
         };
         if meta.is_dir() {
-            walk(&path, want, g);
+            if !filtered(&path, true, filters, ignores) {
+                walk(&path, want, g, filters, ignores);
+            }
             continue;
         }
         let target = if meta.file_type().is_symlink() {
@@ -255,7 +384,7 @@ fn walk(dir: &Path, want: Wanted, g: &mut Gathered) {
             skip(g, "a symbolic link to a directory (not followed)");
         } else if let Some(why) = special(&target) {
             skip(g, why);
-        } else if wanted(&path, want) {
+        } else if wanted(&path, want) && !filtered(&path, false, filters, ignores) {
             g.sources.push(Source::File(path));
         }
     }

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use crate::engine::scan::Diagnostic;
 
 pub fn render(out: &mut impl Write, d: &Diagnostic) -> io::Result<()> {
-    writeln!(
+    write!(
         out,
         "{}:{}:{}: {} [{}] {}",
         d.file,
@@ -15,5 +15,10 @@ pub fn render(out: &mut impl Write, d: &Diagnostic) -> io::Result<()> {
         d.code,
         d.severity.as_str(),
         d.message
-    )
+    )?;
+    // Suppressed findings are shown only with --show-suppressed.
+    match &d.suppressed {
+        Some(s) => writeln!(out, " (suppressed by {} at {}: {})", s.kind, s.at, s.reason),
+        None => writeln!(out),
+    }
 }

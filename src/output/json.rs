@@ -36,16 +36,33 @@ pub fn report(
     })
 }
 
+/// What the report's tail counts.
+pub struct Totals<'a> {
+    /// Items in the findings array (suppressed ones too, when shown).
+    pub written: usize,
+    /// Findings reported (not suppressed).
+    pub findings: usize,
+    pub suppressed: usize,
+    pub by_severity: &'a [usize; 5],
+    pub files: usize,
+    pub workloads: usize,
+}
+
 /// Closes the streamed report that `podsec scan` opens (`schema_version`,
 /// `target_version`, then `findings` one by one): the errors and the summary.
 pub fn write_tail(
     out: &mut impl std::io::Write,
-    findings: usize,
-    by_severity: &[usize; 5],
+    totals: &Totals<'_>,
     errors: &[InputError],
-    files: usize,
-    workloads: usize,
 ) -> std::io::Result<()> {
+    let Totals {
+        written,
+        findings,
+        suppressed,
+        by_severity,
+        files,
+        workloads,
+    } = *totals;
     let mut counts = serde_json::Map::new();
     for (s, n) in crate::rules::Severity::ALL.iter().zip(by_severity) {
         counts.insert(s.as_str().to_string(), json!(n));
@@ -56,6 +73,7 @@ pub fn write_tail(
             "files": files,
             "workloads": workloads,
             "findings": findings,
+            "suppressed": suppressed,
             "by_severity": counts,
             "errors": errors.len(),
         },
@@ -66,6 +84,6 @@ pub fn write_tail(
         .strip_prefix("{\n")
         .and_then(|t| t.strip_suffix("\n}"))
         .unwrap_or_default();
-    let close = if findings > 0 { "\n  " } else { "" };
+    let close = if written > 0 { "\n  " } else { "" };
     writeln!(out, "{close}],\n{members}\n}}")
 }

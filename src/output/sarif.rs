@@ -79,6 +79,7 @@ fn rule(r: &Rule, lang: Lang) -> Value {
             "text": format!("{}\n\n{}", t.why, t.fix),
             "markdown": crate::docs::rule_markdown(r, lang),
         },
+        "helpUri": crate::docs::rule_url(r),
         "defaultConfiguration": {"level": level(r.severity)},
         "properties": {
             "category": r.category.as_str(),
@@ -207,6 +208,19 @@ pub fn result(d: &Diagnostic, rules: &[&'static Rule]) -> Value {
     });
     if let Some(i) = index {
         result["ruleIndex"] = json!(i);
+    }
+    // Present only with --sarif-include-suppressed (or --show-suppressed).
+    if let Some(s) = &d.suppressed {
+        let kind = match s.kind {
+            "comment" | "annotation" => "inSource",
+            _ => "external",
+        };
+        result["suppressions"] = json!([{
+            "kind": kind,
+            "status": "accepted",
+            "justification": s.reason,
+            "properties": {"podsec-kind": s.kind, "at": s.at},
+        }]);
     }
     if let Some(f) = &d.autofix {
         let replacements: Vec<Value> = f

@@ -235,9 +235,21 @@ pub fn render(out: &mut impl Write, d: &Diagnostic, style: Style, lang: Lang) ->
     if let Some(c) = &d.container {
         object.push_str(&format!(", {} \"{c}\"", l.container));
     }
-    writeln!(out, "{pad} = {}: {object}", l.object)?;
-    let effective = effective_text(d, &l);
-    writeln!(out, "{pad} = {}: {effective}", l.effective)?;
+    let meta = matches!(d.rule.check, crate::rules::Check::Meta);
+    if !d.kind.is_empty() {
+        writeln!(out, "{pad} = {}: {object}", l.object)?;
+    }
+    if !meta {
+        let effective = effective_text(d, &l);
+        writeln!(out, "{pad} = {}: {effective}", l.effective)?;
+    }
+    if let Some(s) = &d.suppressed {
+        let label = match lang {
+            Lang::En => "suppressed",
+            Lang::Ko => "억제됨",
+        };
+        writeln!(out, "{pad} = {label}: {} at {}: {}", s.kind, s.at, s.reason)?;
+    }
     match (&d.autofix, d.autofix_unavailable) {
         (Some(f), _) => writeln!(
             out,

@@ -11,7 +11,7 @@ mod images;
 mod registry;
 mod seccomp;
 mod security_context;
-mod suppressions;
+pub mod suppressions;
 mod sysctls;
 mod volumes;
 

@@ -2,7 +2,8 @@
 
 use super::Rule;
 use super::{
-    capabilities, dockerfile, fields, host, images, seccomp, security_context, suppressions, sysctls, volumes,
+    capabilities, dockerfile, fields, host, images, seccomp, security_context, suppressions,
+    sysctls, volumes,
 };
 
 pub static RULES: &[&Rule] = &[

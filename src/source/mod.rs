@@ -1,5 +1,6 @@
 //! Text in, span trees out. Knows nothing about Kubernetes.
 
+pub mod error;
 pub mod json;
 mod libyaml;
 pub mod tree;

@@ -45,7 +45,9 @@ spec:
       securityContext:
         privileged: true # podsec: ignore[PS101] until=2999-01-31 migration to the device plugin
 "#,
-    references: &["https://kubernetes.io/docs/concepts/security/pod-security-admission/#exemptions"],
+    references: &[
+        "https://kubernetes.io/docs/concepts/security/pod-security-admission/#exemptions",
+    ],
     check: Check::Meta,
     fix: None,
 };
