@@ -543,3 +543,148 @@ fn baseline_survives_edits_elsewhere_and_reports_what_is_gone() {
         out.stderr
     );
 }
+
+const NAMESPACES: &str = "apiVersion: v1
+kind: Namespace
+metadata:
+  name: prod
+  labels:
+    pod-security.kubernetes.io/enforce: baseline
+    pod-security.kubernetes.io/enforce-version: v1.30
+    pod-security.kubernetes.io/audit: restricted
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: typo
+  labels:
+    pod-security.kubernetes.io/enforce: restrictd
+    pod-security.kubernetes.io/warn: baseline
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: plain
+";
+
+#[test]
+fn namespace_labels_as_the_admission_controller_reads_them() {
+    let d = Dir::new("ns-modes");
+    d.create("namespaces.yaml", NAMESPACES);
+    d.create(
+        "apps.yaml",
+        "apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: prod}
+spec:
+  containers: [{name: a, image: x, securityContext: {privileged: true}}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: ok, namespace: prod}
+spec:
+  containers: [{name: a, image: x}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: typo}
+spec:
+  selector: {matchLabels: {app: x}}
+  template:
+    spec:
+      containers: [{name: a, image: x}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: free, namespace: plain}
+spec:
+  containers: [{name: a, image: x, securityContext: {privileged: true}}]
+",
+    );
+    let out = d.run(&["pss", "namespaces.yaml", "apps.yaml"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let denied = "  namespace prod: enforce baseline:v1.30: denied: pods \"web\" is forbidden: violates PodSecurity \"baseline:v1.30\": privileged (container \"a\" must not set securityContext.privileged=true)";
+    assert!(lines.contains(&denied), "{}", out.stdout);
+    // The request enforce rejects gets no warning; audit still records.
+    assert!(
+        lines.contains(
+            &"  namespace prod: warn baseline:v1.30: no warning (enforce rejects the request)"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(lines.iter().any(|l| l.starts_with("  namespace prod: audit restricted:latest: would violate PodSecurity \"restricted:latest\": privileged")), "{}", out.stdout);
+    assert!(
+        lines.contains(&"  namespace prod: enforce baseline:v1.30: allowed"),
+        "{}",
+        out.stdout
+    );
+    // An invalid enforce level fails closed; the warn label stays its own.
+    assert!(lines.contains(&"  namespace typo: pod-security.kubernetes.io/enforce: invalid level \"restrictd\": treated as restricted (fail closed)"), "{}", out.stdout);
+    assert!(lines.iter().any(|l| l.starts_with("  namespace typo: enforce restricted:latest: denied: its pods would be forbidden: violates PodSecurity \"restricted:latest\": allowPrivilegeEscalation != false")), "{}", out.stdout);
+    assert!(
+        lines.contains(&"  namespace typo: warn baseline:latest: allowed"),
+        "{}",
+        out.stdout
+    );
+    // A namespace without Pod Security labels says nothing.
+    assert!(!out.stdout.contains("namespace plain"), "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("2 denied by their namespace's enforce label"),
+        "{}",
+        out.stderr
+    );
+    // JSON.
+    let out = d.run(&["pss", "--format", "json", "namespaces.yaml", "apps.yaml"]);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let web = &v["workloads"][0]["admission"];
+    assert_eq!(web["namespace"], "prod");
+    assert_eq!(web["modes"]["enforce"]["policy"], "baseline:v1.30");
+    assert_eq!(web["modes"]["enforce"]["allowed"], false);
+    assert_eq!(web["modes"]["warn"]["message"], serde_json::Value::Null);
+    assert_eq!(
+        v["workloads"][2]["admission"]["label_errors"][0],
+        "pod-security.kubernetes.io/enforce: invalid level \"restrictd\": treated as restricted (fail closed)"
+    );
+    assert_eq!(v["summary"]["denied_by_namespace"], 2);
+    // With --level the labels are not consulted.
+    let out = d.run(&[
+        "pss",
+        "--level",
+        "privileged",
+        "namespaces.yaml",
+        "apps.yaml",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    // scan marks the findings the namespace enforces, and only those.
+    let out = d.run(&[
+        "scan",
+        "--format",
+        "json",
+        "--select",
+        "PS101,PS102",
+        "namespaces.yaml",
+        "apps.yaml",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let f = v["findings"].as_array().unwrap();
+    let by = |obj: &str, code: &str| {
+        f.iter()
+            .find(|x| x["object"] == obj && x["code"] == code)
+            .unwrap_or_else(|| panic!("{obj} {code}: {}", out.stdout))["enforced"]
+            .clone()
+    };
+    assert_eq!(
+        by("web", "PS101"),
+        "namespace prod enforces baseline:v1.30: the API server rejects this Pod"
+    );
+    // PS102 is a restricted check: baseline does not enforce it.
+    assert_eq!(by("web", "PS102"), serde_json::Value::Null);
+    assert_eq!(
+        by("api", "PS102"),
+        "namespace typo enforces restricted:latest: the API server rejects this Deployment's pods"
+    );
+    assert_eq!(by("free", "PS101"), serde_json::Value::Null);
+}

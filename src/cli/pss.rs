@@ -7,7 +7,7 @@ use serde_json::{Value as Json, json};
 use super::par::Chunk;
 use super::{EXIT_ERROR, EXIT_FINDINGS, Format, stdout, write_json_item};
 use crate::engine::PssOutcome;
-use crate::engine::pss::pss_each;
+use crate::engine::pss::pss_each_in;
 use crate::input::InputError;
 use crate::input::{decode_text, manifest_name, nothing_found};
 use crate::pss::{Level, Version, Violation, aggregate};
@@ -28,6 +28,8 @@ struct Tally {
     /// Workloads whose strictest level is privileged, baseline, restricted.
     strictest: [usize; 3],
     skipped: usize,
+    /// Workloads (or their pods) their namespace's enforce mode rejects.
+    denied: usize,
     errors: Vec<InputError>,
 }
 
@@ -80,6 +82,26 @@ fn render(
                     writeln!(out, "  {l}: {}", aggregate(v))?;
                 }
             }
+            if let Some(a) = &w.admission {
+                for e in &a.errors {
+                    writeln!(out, "  namespace {}: {e}", a.namespace)?;
+                }
+                for m in &a.modes {
+                    let what = match (&m.message, m.mode) {
+                        (Some(msg), "enforce") => format!("denied: {msg}"),
+                        (Some(msg), _) => msg.clone(),
+                        (None, "warn") if !m.violations.is_empty() => {
+                            "no warning (enforce rejects the request)".into()
+                        }
+                        (None, _) => "allowed".into(),
+                    };
+                    writeln!(
+                        out,
+                        "  namespace {}: {} {}: {what}",
+                        a.namespace, m.mode, m.policy
+                    )?;
+                }
+            }
         }
         (Some(_), Format::Json) => {
             let v = &w.results[0].1;
@@ -101,12 +123,31 @@ fn render(
                     json!({"allowed": v.is_empty(), "message": aggregate(v), "violations": violations_json(v)}),
                 );
             }
-            let row = json!({
+            let mut row = json!({
                 "file": w.file, "line": w.line, "column": w.column,
                 "kind": w.kind, "name": w.name, "namespace": w.namespace,
                 "strictest": strictest(w).as_str(),
                 "levels": levels,
             });
+            if let Some(a) = &w.admission {
+                let mut modes = serde_json::Map::new();
+                for m in &a.modes {
+                    modes.insert(
+                        m.mode.to_string(),
+                        json!({
+                            "policy": m.policy.to_string(),
+                            "allowed": m.violations.is_empty(),
+                            "message": m.message,
+                            "violations": violations_json(&m.violations),
+                        }),
+                    );
+                }
+                row["admission"] = json!({
+                    "namespace": a.namespace,
+                    "modes": modes,
+                    "label_errors": a.errors,
+                });
+            }
             out.item(b',');
             write_json_item(out, &row, "    ", scratch)?;
         }
@@ -182,6 +223,23 @@ pub fn run(args: Args<'_>) -> io::Result<u8> {
         }
         write!(out, "\n  \"workloads\": [")?;
     }
+    // Namespaces first: a workload's namespace may be in another file.
+    let namespaces = if level.is_none() {
+        super::scan::collect_namespaces(sources.len(), threads, |i| {
+            // A pipe (`<(cat a.yaml)`) can be read only once: the pass
+            // that evaluates it is the one that reads it.
+            let src = &sources[i];
+            let again = match src {
+                crate::input::Source::Stdin(_) => true,
+                crate::input::Source::File(p) => std::fs::metadata(p).is_ok_and(|m| m.is_file()),
+            };
+            again
+                .then(|| src.read().ok().map(|b| (src.name(), b)))
+                .flatten()
+        })
+    } else {
+        Default::default()
+    };
     let mut err = io::stderr();
     let tallies = super::par::run(
         sources.len(),
@@ -209,16 +267,20 @@ pub fn run(args: Args<'_>) -> io::Result<u8> {
                 }
             };
             let mut scratch = Vec::new();
-            let (file_errors, skipped) = pss_each(&name, text, &levels, version, |w| {
-                t.workloads += 1;
-                let s = strictest(&w);
-                t.strictest[level_index(s)] += 1;
-                if level.is_some() && !w.results[0].1.is_empty() {
-                    t.forbidden += 1;
-                }
-                // A chunk buffers in memory: writing to it cannot fail.
-                let _ = render(chunk, &w, level, version, format, &mut scratch);
-            });
+            let (file_errors, skipped) =
+                pss_each_in(&name, text, &levels, version, &namespaces, |w| {
+                    t.workloads += 1;
+                    let s = strictest(&w);
+                    t.strictest[level_index(s)] += 1;
+                    if level.is_some() && !w.results[0].1.is_empty() {
+                        t.forbidden += 1;
+                    }
+                    if w.admission.as_ref().is_some_and(|a| a.denied()) {
+                        t.denied += 1;
+                    }
+                    // A chunk buffers in memory: writing to it cannot fail.
+                    let _ = render(chunk, &w, level, version, format, &mut scratch);
+                });
             for e in &file_errors {
                 let _ = writeln!(chunk.err, "{e}");
             }
@@ -232,12 +294,16 @@ pub fn run(args: Args<'_>) -> io::Result<u8> {
         total.workloads += t.workloads;
         total.forbidden += t.forbidden;
         total.skipped += t.skipped;
+        total.denied += t.denied;
         for i in 0..3 {
             total.strictest[i] += t.strictest[i];
         }
         errors.extend(t.errors);
     }
     let (workloads, forbidden, skipped) = (total.workloads, total.forbidden, total.skipped);
+    // Without --level, a workload its namespace's enforce mode rejects
+    // fails the run.
+    let forbidden = forbidden + total.denied;
     let count = |l: Level| total.strictest[level_index(l)];
     if format == Format::Json {
         let errors_json: Vec<Json> = errors.iter().map(error_json).collect();
@@ -246,7 +312,7 @@ pub fn run(args: Args<'_>) -> io::Result<u8> {
                 json!({"workloads": workloads, "allowed": workloads - forbidden, "forbidden": forbidden, "skipped": skipped, "errors": errors.len()})
             }
             None => {
-                json!({"workloads": workloads, "restricted": count(Level::Restricted), "baseline": count(Level::Baseline), "privileged": count(Level::Privileged), "skipped": skipped, "errors": errors.len()})
+                json!({"workloads": workloads, "restricted": count(Level::Restricted), "baseline": count(Level::Baseline), "privileged": count(Level::Privileged), "denied_by_namespace": total.denied, "skipped": skipped, "errors": errors.len()})
             }
         };
         let mut scratch = Vec::new();
@@ -297,8 +363,16 @@ pub fn run(args: Args<'_>) -> io::Result<u8> {
             },
         ),
         None => {
+            let denied = if namespaces.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; {} denied by their namespace's enforce label",
+                    total.denied
+                )
+            };
             eprintln!(
-                "podsec pss: {workloads} {} at {version}: {} restricted, {} baseline, {} privileged ({tail})",
+                "podsec pss: {workloads} {} at {version}: {} restricted, {} baseline, {} privileged{denied} ({tail})",
                 if workloads == 1 {
                     "workload"
                 } else {

@@ -11,6 +11,7 @@ use crate::engine::scan::{Diagnostic, Options, ScanFile, scan_dockerfile, scan_e
 use crate::input::{InputError, Kind, Source, classify, manifest_name, nothing_found, scan_name};
 use crate::output::{concise, github, json, junit, markdown, sarif, text};
 use crate::pss::Version;
+use crate::pss::namespace::{NamespacePolicy, Namespaces};
 use crate::rules::{Check, Lang, Rule, Selection, Severity};
 
 pub struct Args {
@@ -639,6 +640,8 @@ pub struct Overrides {
 /// overrides, computed once per configuration.
 pub struct Resolver {
     pub configs: Configs,
+    /// The input's namespaces, for PSS findings their labels enforce.
+    pub namespaces: Arc<Namespaces>,
     over: Overrides,
     today: Date,
     cache: Vec<(Arc<Config>, Arc<Options>, Option<Severity>)>,
@@ -649,6 +652,7 @@ impl Resolver {
         let today = Date::today()?;
         Ok(Resolver {
             configs: Configs::new(over.discovery.clone()),
+            namespaces: Default::default(),
             over,
             today,
             cache: Vec::new(),
@@ -687,9 +691,29 @@ impl Resolver {
             config: cfg.clone(),
             strict: self.over.strict,
             today: self.today,
+            namespaces: self.namespaces.clone(),
         });
         self.cache.push((cfg, opts.clone(), fail_on));
         (opts, fail_on)
+    }
+
+    /// From now on the options carry `namespaces`; `items` get them too.
+    pub fn set_namespaces(&mut self, namespaces: Arc<Namespaces>, items: &mut [Item]) {
+        self.namespaces = namespaces.clone();
+        let mut renamed: Vec<(Arc<Options>, Arc<Options>)> = Vec::new();
+        for (_, o, _) in self.cache.iter_mut() {
+            let new = Arc::new(Options {
+                namespaces: namespaces.clone(),
+                ..(**o).clone()
+            });
+            renamed.push((o.clone(), new.clone()));
+            *o = new;
+        }
+        for item in items {
+            if let Some((_, new)) = renamed.iter().find(|(old, _)| Arc::ptr_eq(old, &item.opts)) {
+                item.opts = new.clone();
+            }
+        }
     }
 
     /// Every distinct set of options in use.
@@ -897,6 +921,17 @@ pub fn prepare(
         }
         items.push(item);
     }
+    // The namespaces of the whole input, for the PSS findings their labels
+    // enforce (read through the items: a pipe is read only once).
+    let namespaces = collect_namespaces(items.len(), super::par::default_threads(), |i| {
+        let item = &items[i];
+        (item.kind == Kind::Manifest)
+            .then(|| item.read().ok().map(|b| (item.name.clone(), b)))
+            .flatten()
+    });
+    if !namespaces.is_empty() {
+        resolver.set_namespaces(Arc::new(namespaces), &mut items);
+    }
     // The configurations' image tables come first (explicit beats found).
     for cfg in &resolver.configs.all {
         for (image, df, _) in &cfg.images {
@@ -924,4 +959,62 @@ pub struct Input {
     pub stdin: bool,
     /// Its configuration under the command line's overrides.
     pub opts: Arc<Options>,
+}
+
+/// The namespace policies of every Namespace object of `n` inputs (`read`
+/// gives one's name and bytes), read in parallel; files that do not
+/// mention `Namespace` are not parsed.
+pub fn collect_namespaces(
+    n: usize,
+    threads: usize,
+    read: impl Fn(usize) -> Option<(String, Vec<u8>)> + Sync,
+) -> Namespaces {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let found = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..threads.clamp(1, n.max(1)) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= n {
+                        break;
+                    }
+                    let Some((name, bytes)) = read(i) else {
+                        continue;
+                    };
+                    let Ok(text) = crate::input::decode_text(&name, &bytes) else {
+                        continue;
+                    };
+                    let ns = crate::engine::load::namespaces_of(&name, text);
+                    if !ns.is_empty() {
+                        found
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push((i, ns));
+                    }
+                }
+            });
+        }
+    });
+    let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    // Input order: a later Namespace object of one name wins, as applying
+    // the files in order would.
+    found.sort_by_key(|(i, _)| *i);
+    let mut out = Namespaces::default();
+    for (_, list) in found {
+        for n in list {
+            // Only namespaces that set Pod Security labels say anything.
+            if !n
+                .labels
+                .iter()
+                .any(|(k, _)| k.starts_with(crate::pss::namespace::PREFIX))
+            {
+                out.by_name.remove(&n.name);
+                continue;
+            }
+            let p = NamespacePolicy::from_labels(&n.name, &n.labels);
+            out.by_name.insert(n.name, p);
+        }
+    }
+    out
 }

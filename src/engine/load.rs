@@ -99,3 +99,17 @@ pub fn doc_workloads<'d>(
     }
     skipped
 }
+
+/// The Namespace objects of a file, for the namespace-label modes. Files
+/// that do not mention `Namespace` are not parsed.
+pub fn namespaces_of(file: &str, text: &str) -> Vec<crate::model::workload::NamespaceObject> {
+    let mut out = Vec::new();
+    if !text.contains("Namespace") {
+        return out;
+    }
+    let mut errors = Vec::new();
+    each_doc(file, text, &mut errors, |doc| {
+        out.extend(crate::model::workload::namespaces(&doc));
+    });
+    out
+}

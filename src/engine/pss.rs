@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::load::{doc_workloads, each_doc};
 use crate::input::InputError;
+use crate::pss::namespace::{ModeOutcome, Namespaces, admit};
 use crate::pss::{self, Level, Version, Violation};
 
 /// A workload's Pod Security verdicts.
@@ -18,6 +19,27 @@ pub struct PssOutcome {
     /// Violations per evaluated level (empty: allowed).
     #[serde(skip)]
     pub results: Vec<(Level, Vec<Violation>)>,
+    /// What the workload's namespace (when the input holds it) would do.
+    #[serde(skip)]
+    pub admission: Option<Admission>,
+}
+
+/// The namespace-label modes applied to one workload.
+#[derive(Clone, Debug)]
+pub struct Admission {
+    pub namespace: String,
+    pub modes: Vec<ModeOutcome>,
+    /// The label errors the controller records.
+    pub errors: Vec<String>,
+}
+
+impl Admission {
+    /// Enforce rejects it (a Pod) or its pods (a controller).
+    pub fn denied(&self) -> bool {
+        self.modes
+            .iter()
+            .any(|m| m.mode == "enforce" && !m.violations.is_empty())
+    }
 }
 
 impl PssOutcome {
@@ -56,6 +78,19 @@ pub fn pss_each(
     text: &str,
     levels: &[Level],
     version: Version,
+    emit: impl FnMut(PssOutcome),
+) -> (Vec<InputError>, usize) {
+    pss_each_in(file, text, levels, version, &Namespaces::default(), emit)
+}
+
+/// `pss_each`, also applying the policy of each workload's namespace when
+/// `namespaces` holds it.
+pub fn pss_each_in(
+    file: &str,
+    text: &str,
+    levels: &[Level],
+    version: Version,
+    namespaces: &Namespaces,
     mut emit: impl FnMut(PssOutcome),
 ) -> (Vec<InputError>, usize) {
     let mut errors = Vec::new();
@@ -81,6 +116,11 @@ pub fn pss_each(
                 name: w.name.to_string(),
                 namespace: w.namespace.to_string(),
                 results,
+                admission: namespaces.get(w.namespace).map(|ns| Admission {
+                    namespace: ns.name.clone(),
+                    modes: admit(ns, w.kind, w.name, w.pod.as_ref()),
+                    errors: ns.errors.clone(),
+                }),
             });
         });
     });

@@ -26,6 +26,9 @@ pub struct Options {
     pub strict: bool,
     /// The day expiry dates are compared with.
     pub today: crate::config::Date,
+    /// The input's namespaces: PSS findings their enforce label rejects
+    /// say so.
+    pub namespaces: std::sync::Arc<crate::pss::namespace::Namespaces>,
 }
 
 impl Default for Options {
@@ -35,6 +38,7 @@ impl Default for Options {
             selection: Selection::default(),
             config: Default::default(),
             strict: false,
+            namespaces: Default::default(),
             today: crate::config::Date::today().unwrap_or(crate::config::Date {
                 year: 1970,
                 month: 1,
@@ -96,6 +100,10 @@ pub struct Diagnostic {
     /// finding (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<super::suppress::Suppressed>,
+    /// For a Pod Security finding: the enforce label of the object's
+    /// namespace (in the input) that rejects it (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enforced: Option<String>,
 }
 
 impl Diagnostic {
@@ -392,6 +400,9 @@ impl<'a> Scanner<'a> {
         let mut out = Vec::new();
         for mut unit in units {
             let mut ds = locate(file, text, std::mem::take(&mut unit.raw), self.lang);
+            if let Some(ns) = opts.namespaces.get(&unit.namespace) {
+                mark_enforced(&mut ds, ns, &unit.kind, self.lang);
+            }
             let mut annotations = std::mem::take(&mut unit.annotations);
             let view = unit.view();
             apply(
@@ -432,6 +443,42 @@ impl<'a> Scanner<'a> {
             );
         }
         out.into_iter().for_each(emit);
+    }
+}
+
+/// Marks the Pod Security findings that the namespace's enforce label
+/// rejects (at its level and version).
+fn mark_enforced(
+    ds: &mut [Diagnostic],
+    ns: &crate::pss::namespace::NamespacePolicy,
+    kind: &str,
+    lang: Lang,
+) {
+    let p = ns.enforce;
+    for d in ds.iter_mut() {
+        let Some(tag) = d.rule.pss else { continue };
+        if tag.level > p.level || tag.since > p.version.minor() {
+            continue;
+        }
+        let pod = crate::pss::namespace::enforced_on(kind);
+        d.enforced = Some(match (lang, pod) {
+            (Lang::En, true) => format!(
+                "namespace {} enforces {p}: the API server rejects this Pod",
+                ns.name
+            ),
+            (Lang::En, false) => format!(
+                "namespace {} enforces {p}: the API server rejects this {kind}'s pods",
+                ns.name
+            ),
+            (Lang::Ko, true) => format!(
+                "네임스페이스 {}가 {p}를 강제한다: API 서버가 이 파드를 거부한다",
+                ns.name
+            ),
+            (Lang::Ko, false) => format!(
+                "네임스페이스 {}가 {p}를 강제한다: API 서버가 이 {kind}의 파드를 거부한다",
+                ns.name
+            ),
+        });
     }
 }
 
@@ -632,6 +679,7 @@ fn locate(
             path,
             image: None,
             suppressed: None,
+            enforced: None,
         });
     }
     diagnostics.sort_by(|a, b| (a.line, a.column, a.code).cmp(&(b.line, b.column, b.code)));

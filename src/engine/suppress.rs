@@ -80,6 +80,7 @@ fn meta(
         path: format!("suppression[{}]{tag}", s.codes_text()),
         image: None,
         suppressed: None,
+        enforced: None,
     }
 }
 

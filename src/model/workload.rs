@@ -164,3 +164,58 @@ impl<'d> Workload<'d> {
         format!("{}/{}", self.kind, name)
     }
 }
+
+/// A `Namespace` object of the input: its name and labels.
+#[derive(Clone, Debug, Default)]
+pub struct NamespaceObject {
+    pub name: String,
+    pub labels: Vec<(String, String)>,
+}
+
+/// The `v1` Namespace objects of a document (Lists included).
+pub fn namespaces(doc: &Doc<'_>) -> Vec<NamespaceObject> {
+    fn walk(doc: &Doc<'_>, node: NodeId, out: &mut Vec<NamespaceObject>, depth: u32) {
+        let node = doc.resolve(node);
+        if !matches!(doc.kind(node), NodeKind::Map(_)) {
+            return;
+        }
+        let Some(kind) = str_at(doc, node, "kind") else {
+            return;
+        };
+        if kind.ends_with("List") && depth < 4 {
+            if let Some((_, items)) = doc.get(node, "items") {
+                for item in doc.items(items) {
+                    walk(doc, item, out, depth + 1);
+                }
+            }
+            return;
+        }
+        if kind != "Namespace" || str_at(doc, node, "apiVersion") != Some("v1") {
+            return;
+        }
+        let meta = doc.get(node, "metadata").map(|(_, m)| doc.resolve(m));
+        let name = meta.and_then(|m| str_at(doc, m, "name")).unwrap_or("");
+        let mut labels = Vec::new();
+        if let Some((_, l)) = meta.and_then(|m| doc.get(m, "labels")) {
+            let l = doc.resolve(l);
+            if matches!(doc.kind(l), NodeKind::Map(_)) {
+                for (k, _, v) in doc.entries(l) {
+                    let v = match doc.kind(doc.resolve(v)) {
+                        NodeKind::Scalar(s) => s.text.to_string(),
+                        _ => continue,
+                    };
+                    labels.push((k.into_owned(), v));
+                }
+            }
+        }
+        out.push(NamespaceObject {
+            name: name.to_string(),
+            labels,
+        });
+    }
+    let mut out = Vec::new();
+    if let Some(root) = doc.root {
+        walk(doc, root, &mut out, 0);
+    }
+    out
+}

@@ -209,6 +209,9 @@ pub fn result(d: &Diagnostic, rules: &[&'static Rule]) -> Value {
     if let Some(i) = index {
         result["ruleIndex"] = json!(i);
     }
+    if let Some(e) = &d.enforced {
+        result["properties"]["enforced"] = json!(e);
+    }
     // Present only with --sarif-include-suppressed (or --show-suppressed).
     if let Some(s) = &d.suppressed {
         let kind = match s.kind {

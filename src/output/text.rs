@@ -243,6 +243,13 @@ pub fn render(out: &mut impl Write, d: &Diagnostic, style: Style, lang: Lang) ->
         let effective = effective_text(d, &l);
         writeln!(out, "{pad} = {}: {effective}", l.effective)?;
     }
+    if let Some(e) = &d.enforced {
+        let label = match lang {
+            Lang::En => "admission",
+            Lang::Ko => "승인",
+        };
+        writeln!(out, "{pad} = {label}: {e}")?;
+    }
     if let Some(s) = &d.suppressed {
         let label = match lang {
             Lang::En => "suppressed",

@@ -3,6 +3,7 @@
 
 mod checks;
 mod format;
+pub mod namespace;
 
 use std::fmt;
 use std::str::FromStr;
