@@ -182,14 +182,18 @@ fn exit_zero_and_fail_on_never() {
 fn sarif_validates_against_the_official_schema() {
     let d = Dir::new("sarif-schema");
     d.create("pod.yaml", NOTES_POD)
-        .create("bad.yaml", "kind: [\n");
-    let o = d.run(&["scan", "--format", "sarif", "."]);
+        .create("bad.yaml", "kind: [\n")
+        .create(
+            "z-suppressed.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: z}\nspec:\n  containers:\n    - name: a # podsec: ignore[PS102] checked by hand (SEC-9)\n      image: x\n",
+        );
+    let o = d.run(&["scan", "--format", "sarif", "--sarif-include-suppressed", "."]);
     let out = d.path.join("out.sarif");
     std::fs::write(&out, &o.stdout).unwrap();
     let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/sarif/sarif-2.1.0.json");
     let script = format!(
-        "import json, sys\ntry:\n    import jsonschema\nexcept ImportError:\n    sys.exit('missing: python3 -m pip install jsonschema')\ns = json.load(open({:?}))\nd = json.load(open(sys.argv[1]))\njsonschema.validate(d, s)\ninv = d['runs'][0]['invocations'][0]\nassert inv['executionSuccessful'] is False\nassert inv['toolExecutionNotifications'][0]['locations'][0]['physicalLocation']['artifactLocation']['uri'] == 'bad.yaml'\nr = d['runs'][0]['results'][0]['locations'][0]['physicalLocation']['artifactLocation']\nassert r == {{'uri': 'pod.yaml', 'uriBaseId': '%SRCROOT%'}}, r\nrule = d['runs'][0]['tool']['driver']['rules'][0]['properties']\nassert float(rule['security-severity']) >= 0 and rule['precision'] in ('very-high', 'high')",
+        "import json, sys\ntry:\n    import jsonschema\nexcept ImportError:\n    sys.exit('missing: python3 -m pip install jsonschema')\ns = json.load(open({:?}))\nd = json.load(open(sys.argv[1]))\njsonschema.validate(d, s)\ninv = d['runs'][0]['invocations'][0]\nassert inv['executionSuccessful'] is False\nassert inv['toolExecutionNotifications'][0]['locations'][0]['physicalLocation']['artifactLocation']['uri'] == 'bad.yaml'\nr = d['runs'][0]['results'][0]['locations'][0]['physicalLocation']['artifactLocation']\nassert r == {{'uri': 'pod.yaml', 'uriBaseId': '%SRCROOT%'}}, r\nrule = d['runs'][0]['tool']['driver']['rules'][0]['properties']\nassert float(rule['security-severity']) >= 0 and rule['precision'] in ('very-high', 'high')\nassert d['runs'][0]['tool']['driver']['rules'][0]['helpUri'].startswith('https://')\nsup = [x for x in d['runs'][0]['results'] if 'suppressions' in x]\nassert len(sup) == 1 and sup[0]['suppressions'][0]['justification'] == 'checked by hand (SEC-9)', sup",
         schema.to_str().unwrap()
     );
     match python_ok(&script, out.to_str().unwrap()) {
