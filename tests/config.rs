@@ -688,3 +688,43 @@ spec:
     );
     assert_eq!(by("free", "PS101"), serde_json::Value::Null);
 }
+
+#[test]
+fn fix_leaves_accepted_findings_alone_and_pss_takes_the_configured_level() {
+    let d = Dir::new("cfg-fix");
+    let text = "apiVersion: v1
+kind: Pod
+metadata:
+  name: agent
+spec:
+  containers:
+    - name: agent
+      image: example/agent:1
+      securityContext:
+        allowPrivilegeEscalation: true # podsec: ignore[PS102] sudo in the entrypoint (SEC-7)
+";
+    d.create("pod.yaml", text);
+    d.create(
+        "podsec.toml",
+        "select = [\"PS102\", \"PS111\"]\nlevel = \"baseline\"\n",
+    );
+    let out = d.run(&["fix", "--unsafe-fixes", "pod.yaml"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let fixed = std::fs::read_to_string(d.path.join("pod.yaml")).unwrap();
+    assert!(
+        fixed.contains("allowPrivilegeEscalation: true # podsec: ignore[PS102]"),
+        "{fixed}"
+    );
+    // Only the selected rules were fixed: PS111 (readOnlyRootFilesystem).
+    assert!(fixed.contains("readOnlyRootFilesystem: true"), "{fixed}");
+    assert!(!fixed.contains("drop:"), "{fixed}");
+    // `level` in podsec.toml: pss checks baseline without --level.
+    let out = d.run(&["pss", "pod.yaml"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("violating PodSecurity \"baseline:latest\""),
+        "{}",
+        out.stderr
+    );
+}

@@ -187,7 +187,13 @@ fn sarif_validates_against_the_official_schema() {
             "z-suppressed.yaml",
             "apiVersion: v1\nkind: Pod\nmetadata: {name: z}\nspec:\n  containers:\n    - name: a # podsec: ignore[PS102] checked by hand (SEC-9)\n      image: x\n",
         );
-    let o = d.run(&["scan", "--format", "sarif", "--sarif-include-suppressed", "."]);
+    let o = d.run(&[
+        "scan",
+        "--format",
+        "sarif",
+        "--sarif-include-suppressed",
+        ".",
+    ]);
     let out = d.path.join("out.sarif");
     std::fs::write(&out, &o.stdout).unwrap();
     let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -100,16 +100,52 @@ pub fn doc_workloads<'d>(
     skipped
 }
 
-/// The Namespace objects of a file, for the namespace-label modes. Files
-/// that do not mention `Namespace` are not parsed.
+/// The Namespace objects of a file, for the namespace-label modes. Only
+/// the documents that may hold one are parsed: a YAML stream is cut at its
+/// `---` lines (as kubectl cuts it) around each line that names both
+/// `kind` and `Namespace`, so a large stream with a few namespaces costs a
+/// text search, not a second parse.
 pub fn namespaces_of(file: &str, text: &str) -> Vec<crate::model::workload::NamespaceObject> {
     let mut out = Vec::new();
     if !text.contains("Namespace") {
         return out;
     }
     let mut errors = Vec::new();
-    each_doc(file, text, &mut errors, |doc| {
-        out.extend(crate::model::workload::namespaces(&doc));
-    });
+    let mut collect = |part: &str| {
+        each_doc(file, part, &mut errors, |doc| {
+            out.extend(crate::model::workload::namespaces(&doc));
+        })
+    };
+    if source::detect(file, text) == source::Syntax::Json {
+        collect(text);
+        return out;
+    }
+    let bytes = text.as_bytes();
+    let is_marker = |at: usize| {
+        bytes[at..].starts_with(b"---")
+            && matches!(bytes.get(at + 3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
+    };
+    let mut done = 0;
+    for (i, _) in text.match_indices("Namespace") {
+        if i < done {
+            continue;
+        }
+        let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
+        if !text[line_start..i].contains("kind") {
+            continue;
+        }
+        // Back to the marker line that opens the document (or the start).
+        let mut start = line_start;
+        while start > 0 && !is_marker(start) {
+            start = text[..start - 1].rfind('\n').map_or(0, |n| n + 1);
+        }
+        // On to the next marker line (or the end).
+        let mut end = text[i..].find('\n').map_or(text.len(), |n| i + n + 1);
+        while end < text.len() && !is_marker(end) {
+            end = text[end..].find('\n').map_or(text.len(), |n| end + n + 1);
+        }
+        collect(&text[start.max(done)..end]);
+        done = end;
+    }
     out
 }

@@ -272,6 +272,10 @@ struct Scanner<'a> {
     objects: Vec<ObjectRef>,
     /// The file's `# podsec:` comments.
     comments: Vec<Suppression>,
+    /// The file mentions the suppression annotation (searched once).
+    annotations: bool,
+    /// The first comment no document has taken yet.
+    first_open: usize,
 }
 
 impl<'a> Scanner<'a> {
@@ -295,6 +299,8 @@ impl<'a> Scanner<'a> {
             skipped: 0,
             list: false,
             objects: Vec::new(),
+            annotations: text.contains(ANNOTATION),
+            first_open: 0,
             comments: if text.contains("podsec:") && !file.ends_with(".json") {
                 crate::config::suppress::comments(text)
             } else {
@@ -310,7 +316,7 @@ impl<'a> Scanner<'a> {
         let mut workloads = 0;
         let (rules, opts, images, json) = (&self.rules, self.opts, self.images, self.json);
         let (list, objects) = (self.list, &mut self.objects);
-        let suppressing = !self.comments.is_empty() || text.contains(ANNOTATION);
+        let suppressing = !self.comments.is_empty() || self.annotations;
         self.skipped += doc_workloads(file, doc, &mut self.errors, |w| {
             workloads += 1;
             if list {
@@ -380,11 +386,22 @@ impl<'a> Scanner<'a> {
             units.push(unit);
         });
         self.workloads += workloads;
+        // The comments this document can use: those before its end that an
+        // earlier document did not take (comments are in text order).
+        // (A comment after the last value, on its line, is the document's.)
+        let end = doc.root.map_or(0, |r| {
+            let e = (doc.node(r).pos.end as usize).min(text.len());
+            text[e..].find('\n').map_or(text.len(), |n| e + n) as u32
+        });
+        let lo = self.first_open.min(self.comments.len());
+        let hi = lo + self.comments[lo..].partition_point(|c| c.start < end);
+        self.first_open = hi;
+        let comments = &mut self.comments[lo..hi];
         // Comment candidates inside a scalar (a quoted or block string) are
         // text, not comments.
         if let Some(root) = doc.root {
             let span = doc.node(root).pos;
-            for c in self.comments.iter_mut().filter(|c| !c.reported) {
+            for c in comments.iter_mut().filter(|c| !c.reported) {
                 if c.start >= span.start
                     && c.start < span.end
                     && doc.nodes.iter().any(|n| {
@@ -405,18 +422,11 @@ impl<'a> Scanner<'a> {
             }
             let mut annotations = std::mem::take(&mut unit.annotations);
             let view = unit.view();
-            apply(
-                &mut ds,
-                &view,
-                &mut self.comments,
-                &mut annotations,
-                opts,
-                self.lang,
-            );
+            apply(&mut ds, &view, comments, &mut annotations, opts, self.lang);
             for s in annotations.iter_mut() {
                 problems(s, file, text, Some(&view), opts, self.lang, &mut out);
             }
-            for c in self.comments.iter_mut() {
+            for c in comments.iter_mut() {
                 if c.target >= view.first_line && c.target <= view.last_line {
                     problems(c, file, text, Some(&view), opts, self.lang, &mut out);
                 }
@@ -424,11 +434,8 @@ impl<'a> Scanner<'a> {
             out.append(&mut ds);
         }
         // Comments up to the end of this document that no object covered.
-        if let Some(root) = doc.root {
-            let end = doc.node(root).pos.end;
-            for c in self.comments.iter_mut().filter(|c| c.start < end) {
-                problems(c, file, text, None, opts, self.lang, &mut out);
-            }
+        for c in comments.iter_mut() {
+            problems(c, file, text, None, opts, self.lang, &mut out);
         }
         out.sort_by(|a, b| (a.line, a.column, a.code).cmp(&(b.line, b.column, b.code)));
         out.into_iter().for_each(emit);
@@ -437,7 +444,8 @@ impl<'a> Scanner<'a> {
     /// Reports the comments no document covered (after the last one).
     fn finish(&mut self, emit: &mut impl FnMut(Diagnostic)) {
         let mut out = Vec::new();
-        for c in self.comments.iter_mut() {
+        let lo = self.first_open.min(self.comments.len());
+        for c in self.comments[lo..].iter_mut() {
             problems(
                 c, self.file, self.text, None, self.opts, self.lang, &mut out,
             );
