@@ -8,6 +8,7 @@ mod effective;
 mod fix;
 mod formats;
 mod pss;
+mod render;
 mod robust;
 mod rules;
 mod scan_cli;

@@ -93,6 +93,55 @@ pub struct ConfigArgs {
     no_ignore: bool,
 }
 
+/// How Helm charts are rendered (`helm template`), for commands that read
+/// manifests. A directory with `Chart.yaml` is a chart.
+#[derive(clap::Args, Clone, Default)]
+pub struct RenderArgs {
+    /// The helm binary (default: PODSEC_HELM, else `helm` on PATH).
+    #[arg(long, value_name = "PATH")]
+    helm: Option<std::path::PathBuf>,
+    /// A values file for every chart (repeatable; as `helm template -f`).
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    values: Vec<std::path::PathBuf>,
+    /// A value for every chart: `key=value` (as `helm template --set`).
+    #[arg(long, value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// A string value for every chart (as `helm template --set-string`).
+    #[arg(long, value_name = "KEY=VALUE")]
+    set_string: Vec<String>,
+    /// A value read from a file (as `helm template --set-file`).
+    #[arg(long, value_name = "KEY=FILE")]
+    set_file: Vec<String>,
+    /// The release name charts are rendered with (default: release-name).
+    #[arg(long, value_name = "NAME")]
+    release_name: Option<String>,
+    /// The namespace charts are rendered for (as `helm template -n`).
+    #[arg(long = "helm-namespace", value_name = "NAMESPACE")]
+    helm_namespace: Option<String>,
+    /// The Kubernetes version charts see (`.Capabilities.KubeVersion`).
+    #[arg(long, value_name = "VERSION")]
+    kube_version: Option<String>,
+    /// API versions charts see (`.Capabilities.APIVersions`; repeatable).
+    #[arg(long, value_name = "GROUP/VERSION")]
+    api_versions: Vec<String>,
+}
+
+impl RenderArgs {
+    fn configure(&self) {
+        crate::input::render::configure(crate::input::render::HelmOptions {
+            helm: self.helm.clone(),
+            values: self.values.clone(),
+            set: self.set.clone(),
+            set_string: self.set_string.clone(),
+            set_file: self.set_file.clone(),
+            release_name: self.release_name.clone(),
+            namespace: self.helm_namespace.clone(),
+            kube_version: self.kube_version.clone(),
+            api_versions: self.api_versions.clone(),
+        });
+    }
+}
+
 impl ConfigArgs {
     fn discovery(&self) -> crate::config::Discovery {
         match (&self.config, self.isolated) {
@@ -130,6 +179,8 @@ enum BaselineCommand {
         target_version: Option<Version>,
         #[command(flatten)]
         cfg: ConfigArgs,
+        #[command(flatten)]
+        render: RenderArgs,
     },
 }
 
@@ -156,6 +207,8 @@ enum Command {
         paths: Vec<String>,
         #[command(flatten)]
         cfg: ConfigArgs,
+        #[command(flatten)]
+        render: RenderArgs,
         /// Worker threads (0: one per available core). The output is the
         /// same, in the same order, whatever the number.
         #[arg(long, default_value_t = 0, value_name = "N")]
@@ -225,6 +278,8 @@ enum Command {
         sarif_include_suppressed: bool,
         #[command(flatten)]
         cfg: ConfigArgs,
+        #[command(flatten)]
+        render: RenderArgs,
         /// Exit 0 even when there are findings (as --fail-on never), so a
         /// later step (a SARIF upload) still runs.
         #[arg(long)]
@@ -293,6 +348,8 @@ enum Command {
         format: Format,
         #[command(flatten)]
         cfg: ConfigArgs,
+        #[command(flatten)]
+        render: RenderArgs,
     },
     /// Record the current findings so that `scan --baseline` reports only
     /// new ones (adopting podsec on an existing repository).
@@ -417,16 +474,20 @@ pub fn main() -> ExitCode {
             stdin_filename,
             threads,
             cfg,
-        } => pss::run(pss::Args {
-            level,
-            version,
-            format,
-            paths: &paths,
-            stdin_name: stdin_filename.as_deref(),
-            threads: threads_or_default(threads),
-            discovery: cfg.discovery(),
-            no_ignore: cfg.no_ignore,
-        }),
+            render,
+        } => {
+            render.configure();
+            pss::run(pss::Args {
+                level,
+                version,
+                format,
+                paths: &paths,
+                stdin_name: stdin_filename.as_deref(),
+                threads: threads_or_default(threads),
+                discovery: cfg.discovery(),
+                no_ignore: cfg.no_ignore,
+            })
+        }
         Command::Inspect {
             format,
             paths,
@@ -453,7 +514,9 @@ pub fn main() -> ExitCode {
             show_suppressed,
             sarif_include_suppressed,
             cfg,
+            render,
         } => {
+            render.configure();
             let paths = if paths.is_empty() {
                 vec![".".into()]
             } else {
@@ -530,34 +593,38 @@ pub fn main() -> ExitCode {
                     ignore,
                     target_version,
                     cfg,
+                    render,
                 },
-        } => scan::run(scan::Args {
-            paths: if paths.is_empty() {
-                vec![".".into()]
-            } else {
-                paths
-            },
-            formats: Vec::new(),
-            output: None,
-            over: scan::Overrides {
-                selection: Selection { select, ignore },
-                exact_selection: false,
-                version: target_version,
-                fail_on: None,
-                strict: false,
-                discovery: cfg.discovery(),
-                no_ignore: cfg.no_ignore,
-            },
-            lang: Lang::from_env(),
-            color: scan::ColorChoice::Never,
-            baseline: None,
-            baseline_out: Some(output),
-            show_suppressed: false,
-            sarif_include_suppressed: false,
-            stdin_name: None,
-            report_to_stderr: false,
-            threads: par::default_threads(),
-        }),
+        } => {
+            render.configure();
+            scan::run(scan::Args {
+                paths: if paths.is_empty() {
+                    vec![".".into()]
+                } else {
+                    paths
+                },
+                formats: Vec::new(),
+                output: None,
+                over: scan::Overrides {
+                    selection: Selection { select, ignore },
+                    exact_selection: false,
+                    version: target_version,
+                    fail_on: None,
+                    strict: false,
+                    discovery: cfg.discovery(),
+                    no_ignore: cfg.no_ignore,
+                },
+                lang: Lang::from_env(),
+                color: scan::ColorChoice::Never,
+                baseline: None,
+                baseline_out: Some(output),
+                show_suppressed: false,
+                sarif_include_suppressed: false,
+                stdin_name: None,
+                report_to_stderr: false,
+                threads: par::default_threads(),
+            })
+        }
         Command::Config { path, cfg } => {
             let mut configs = crate::config::Configs::new(cfg.discovery());
             let p = std::path::PathBuf::from(path.unwrap_or_else(|| ".".into()));
@@ -585,7 +652,9 @@ pub fn main() -> ExitCode {
             format,
             stdin_filename,
             cfg,
+            render,
         } => {
+            render.configure();
             let emit_kustomize = match emit.as_slice() {
                 [] => None,
                 [f, dir] if f == "kustomize" => Some(std::path::PathBuf::from(dir)),

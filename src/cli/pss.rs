@@ -230,7 +230,9 @@ pub fn run(args: Args<'_>) -> io::Result<u8> {
             // that evaluates it is the one that reads it.
             let src = &sources[i];
             let again = match src {
-                crate::input::Source::Stdin(_) => true,
+                crate::input::Source::Stdin(_)
+                | crate::input::Source::Chart(_)
+                | crate::input::Source::Kustomize(_) => true,
                 crate::input::Source::File(p) => std::fs::metadata(p).is_ok_and(|m| m.is_file()),
             };
             again
@@ -267,8 +269,19 @@ pub fn run(args: Args<'_>) -> io::Result<u8> {
                 }
             };
             let mut scratch = Vec::new();
+            // A chart's or an overlay's workloads are reported at their
+            // template or base file.
+            let mut locator = crate::input::render::Locator::new(src, text);
             let (file_errors, skipped) =
-                pss_each_in(&name, text, &levels, version, &namespaces, |w| {
+                pss_each_in(&name, text, &levels, version, &namespaces, |mut w| {
+                    if let Some(at) = locator
+                        .as_mut()
+                        .and_then(|l| l.locate(w.line, &w.kind, &w.name, None, ""))
+                    {
+                        w.file = at.file;
+                        w.line = at.line;
+                        w.column = at.column;
+                    }
                     t.workloads += 1;
                     let s = strictest(&w);
                     t.strictest[level_index(s)] += 1;

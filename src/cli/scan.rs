@@ -114,6 +114,60 @@ fn severity_index(s: Severity) -> usize {
     Severity::ALL.iter().position(|x| *x == s).unwrap_or(0)
 }
 
+/// Moves a finding on rendered output to the template, base or patch it
+/// comes from; the rendered place becomes a note.
+fn remap(d: &mut Diagnostic, loc: &mut crate::input::render::Locator) {
+    let Some(mut at) = loc.locate(d.line, &d.kind, &d.object, d.container.as_deref(), &d.path)
+    else {
+        return;
+    };
+    let rendered = format!("rendered at {}:{}:{}", d.file, d.line, d.column);
+    let template = format!("{}:{}", at.file, at.line);
+    let what = match &at.values {
+        Some(v) => format!(
+            "set by the values key `{}`; template {template}; {rendered}",
+            v.key
+        ),
+        None if at.exact => rendered.clone(),
+        None => format!(
+            "{rendered}; the template builds this field (no values key does), so this is the object's first line"
+        ),
+    };
+    d.rendered = Some(crate::engine::scan::Rendered {
+        output: rendered,
+        template: (at.values.is_some() || !at.exact).then_some(template),
+        values: at.values.clone(),
+    });
+    let mut key_len = None;
+    if let Some(v) = at.values.take() {
+        key_len = v.key.rsplit('.').next().map(|k| k.chars().count() as u32);
+        at.file = v.file;
+        at.line = v.line;
+        at.column = v.column;
+        at.exact = true;
+    }
+    d.note = Some(match d.note.take() {
+        Some(n) => format!("{n}; {what}"),
+        None => what,
+    });
+    if let Some(text) = loc.line(&at.file, at.line) {
+        d.source_line = text;
+    }
+    let len = d.end_column.saturating_sub(d.column);
+    d.file = at.file;
+    d.line = at.line;
+    d.column = at.column;
+    d.end_line = at.line;
+    d.end_column = match key_len {
+        Some(n) => at.column + n,
+        None if at.exact => at.column + len.max(1),
+        None => at.column,
+    };
+    d.autofix = None;
+    d.autofix_unavailable =
+        Some("the finding is on rendered output: fix the chart or overlay it comes from");
+}
+
 /// SARIF reports GitHub code scanning accepts: 10 MB once gzipped.
 const GITHUB_MAX_SARIF_GZIP: u64 = 10 * 1000 * 1000;
 
@@ -297,7 +351,13 @@ pub fn run(args: Args) -> io::Result<u8> {
         let fail_on = item.fail_on;
         let mut scratch = Vec::new();
         let mut kept: Vec<Diagnostic> = Vec::new();
+        // For a chart or an overlay: the files the user owns.
+        let locator: std::cell::RefCell<Option<crate::input::render::Locator>> =
+            std::cell::RefCell::new(None);
         let mut emit = |mut d: Diagnostic, chunk: &mut super::par::Chunk<'_, '_>| {
+            if let Some(loc) = locator.borrow_mut().as_mut() {
+                remap(&mut d, loc);
+            }
             if d.suppressed.is_none()
                 && let Some(b) = baseline
                 && b.take(&d.file, &d.fingerprint())
@@ -407,6 +467,7 @@ pub fn run(args: Args) -> io::Result<u8> {
                 Err(e) => (vec![e], Vec::new()),
                 Ok(bytes) => {
                     let text = std::str::from_utf8(&bytes).unwrap_or_default();
+                    *locator.borrow_mut() = crate::input::render::Locator::new(&item.source, text);
                     let stats =
                         scan_each_listing(&item.name, text, opts, lang, &index, per_file, |d| {
                             emit(d, chunk)
@@ -844,6 +905,10 @@ pub fn prepare(
         let (opts, fail_on) = match &source {
             Source::Stdin(_) => resolver.for_file(None),
             Source::File(p) => resolver.for_file(Some(p)),
+            Source::Chart(p) | Source::Kustomize(p) => {
+                let cfg = resolver.configs.for_path(Some(p), true);
+                resolver.for_config(cfg)
+            }
         };
         let base = name.rsplit('/').next().unwrap_or(&name).to_string();
         let mapping = base.starts_with("skaffold.") || base.contains("compose.");
@@ -851,7 +916,7 @@ pub fn prepare(
             // Read as a configuration (its [images] join the index below).
             continue;
         }
-        if !source.is_stdin() && manifest_name(&base) && !mapping {
+        if source.is_rendered() || (!source.is_stdin() && manifest_name(&base) && !mapping) {
             items.push(Item {
                 name,
                 kind: Kind::Manifest,

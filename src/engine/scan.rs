@@ -104,6 +104,22 @@ pub struct Diagnostic {
     /// namespace (in the input) that rejects it (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enforced: Option<String>,
+    /// For a chart or an overlay: where the rendered finding was, and the
+    /// template and values key it comes from (absent for plain files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rendered: Option<Rendered>,
+}
+
+/// Where a finding on rendered output comes from.
+#[derive(Clone, Debug, Serialize)]
+pub struct Rendered {
+    /// `chart:line:col` of the rendered stream.
+    pub output: String,
+    /// `file:line` of the template object (charts), when the finding's
+    /// location is not the field itself.
+    pub template: Option<String>,
+    /// The values key that builds the field, when one does.
+    pub values: Option<crate::input::render::ValuesKey>,
 }
 
 impl Diagnostic {
@@ -688,6 +704,7 @@ fn locate(
             image: None,
             suppressed: None,
             enforced: None,
+            rendered: None,
         });
     }
     diagnostics.sort_by(|a, b| (a.line, a.column, a.code).cmp(&(b.line, b.column, b.code)));

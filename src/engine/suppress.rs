@@ -81,6 +81,7 @@ fn meta(
         image: None,
         suppressed: None,
         enforced: None,
+        rendered: None,
     }
 }
 

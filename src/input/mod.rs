@@ -7,6 +7,8 @@ use std::sync::Mutex;
 
 pub use crate::source::error::{InputError, decode_text};
 
+pub mod render;
+
 use crate::dockerfile::index::is_dockerfile_name;
 
 /// File names a directory walk reads as manifests.
@@ -23,7 +25,15 @@ pub enum Source {
     /// Standard input, with the name it is reported under.
     Stdin(String),
     File(PathBuf),
+    /// A Helm chart directory, read as `helm template` renders it.
+    Chart(PathBuf),
+    /// A Kustomize root, read as `kubectl kustomize` renders it.
+    Kustomize(PathBuf),
 }
+
+/// Rendered charts and overlays, once per process (the namespace pass and
+/// the scan read them both).
+static RENDERED: Mutex<Vec<(PathBuf, Vec<u8>)>> = Mutex::new(Vec::new());
 
 /// Standard input, read once per process: every later read (a scan after
 /// `--fix`, say) sees the same bytes, or what `replace_stdin` put there.
@@ -52,8 +62,34 @@ impl Source {
     pub fn name(&self) -> String {
         match self {
             Source::Stdin(name) => name.clone(),
-            Source::File(p) => p.display().to_string(),
+            Source::File(p) | Source::Chart(p) | Source::Kustomize(p) => p.display().to_string(),
         }
+    }
+
+    /// A chart or an overlay: its text is a tool's output.
+    pub fn is_rendered(&self) -> bool {
+        matches!(self, Source::Chart(_) | Source::Kustomize(_))
+    }
+
+    fn render(&self) -> Result<Vec<u8>, InputError> {
+        let (Source::Chart(p) | Source::Kustomize(p)) = self else {
+            return Ok(Vec::new());
+        };
+        {
+            let cache = RENDERED.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((_, b)) = cache.iter().find(|(q, _)| q == p) {
+                return Ok(b.clone());
+            }
+        }
+        let bytes = match self {
+            Source::Chart(p) => render::helm_template(p, &[])?,
+            _ => render::kustomize(p)?.0,
+        };
+        RENDERED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((p.clone(), bytes.clone()));
+        Ok(bytes)
     }
 
     pub fn is_stdin(&self) -> bool {
@@ -68,6 +104,7 @@ impl Source {
             message,
         };
         let bytes = match self {
+            Source::Chart(_) | Source::Kustomize(_) => self.render()?,
             Source::Stdin(_) => {
                 let bytes =
                     stdin_bytes().map_err(|e| err(format!("cannot read standard input: {e}")))?;
@@ -177,6 +214,10 @@ pub fn gather_filtered(
         }
         let path = PathBuf::from(p);
         match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() && render::is_chart(&path) => g.sources.push(Source::Chart(path)),
+            Ok(m) if m.is_dir() && render::is_kustomization(&path) => {
+                g.sources.push(Source::Kustomize(path))
+            }
             Ok(m) if m.is_dir() => {
                 let mut ignores = if filters.gitignore {
                     ancestor_gitignores(&path)
@@ -331,7 +372,16 @@ fn walk_entries(
         let path = dir.join(&name);
         match file_type {
             Some(t) if t.is_dir() => {
-                if !filtered(&path, true, filters, ignores) {
+                if filtered(&path, true, filters, ignores) {
+                    continue;
+                }
+                // A chart or a Kustomize root is read rendered, as a whole:
+                // its templates and patches are not manifests by themselves.
+                if render::is_chart(&path) {
+                    g.sources.push(Source::Chart(path));
+                } else if render::is_kustomization(&path) {
+                    g.sources.push(Source::Kustomize(path));
+                } else {
                     walk(&path, want, g, filters, ignores);
                 }
                 continue;

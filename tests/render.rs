@@ -1,0 +1,334 @@
+//! Helm charts and Kustomize overlays, rendered by the real helm and
+//! kubectl, with findings mapped back to values.yaml, templates, bases and
+//! patches.
+
+use std::path::{Path, PathBuf};
+
+use crate::util::Dir;
+
+/// The helm binary: PODSEC_HELM, else `helm` on PATH. Without one the
+/// chart tests skip, unless CI asks for them (PODSEC_REQUIRE_HELM).
+fn helm() -> Option<PathBuf> {
+    let found = std::env::var_os("PODSEC_HELM")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|d| d.join("helm"))
+                    .find(|p| p.is_file())
+            })
+        });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("PODSEC_REQUIRE_HELM").is_none(),
+            "helm is required (PODSEC_REQUIRE_HELM) but neither PODSEC_HELM nor PATH has it"
+        );
+        eprintln!("skipped: no helm (set PODSEC_HELM or put helm on PATH)");
+    }
+    found
+}
+
+fn charts() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/charts")
+}
+
+/// Copies a chart of tests/charts into the scratch directory.
+fn copy_chart(d: &Dir, name: &str) {
+    copy_dir(&charts().join(name), &d.path.join(name));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+fn json(out: &crate::util::Output) -> serde_json::Value {
+    serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}\n{}\n{}", out.stdout, out.stderr))
+}
+
+#[test]
+fn the_scaffold_findings_point_at_values_yaml() {
+    let Some(helm) = helm() else { return };
+    let helm = helm.to_str().unwrap();
+    let d = Dir::new("helm-scaffold");
+    copy_chart(&d, "mychart");
+    let out = d.run(&["scan", "--helm", helm, "--format", "concise", "mychart"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    // The deployment's container: the empty `securityContext: {}` of
+    // values.yaml (line 44) is where its fields go.
+    assert!(
+        lines.contains(&"mychart/values.yaml:44:1: PS102 [medium] container \"mychart\" does not set allowPrivilegeEscalation: false"),
+        "{}",
+        out.stdout
+    );
+    // The test pod's securityContext is not values-driven: its template.
+    assert!(
+        lines.contains(&"mychart/templates/tests/test-connection.yaml:1:1: PS102 [medium] container \"wget\" does not set allowPrivilegeEscalation: false"),
+        "{}",
+        out.stdout
+    );
+    let out = d.run(&[
+        "scan", "--helm", helm, "--format", "json", "--select", "PS102", "mychart",
+    ]);
+    let v = json(&out);
+    let f = &v["findings"][0];
+    assert_eq!(f["file"], "mychart/values.yaml");
+    assert_eq!(f["rendered"]["values"]["key"], "securityContext");
+    assert_eq!(f["rendered"]["values"]["line"], 44);
+    assert_eq!(
+        f["rendered"]["template"],
+        "mychart/templates/deployment.yaml:1"
+    );
+    assert!(
+        f["rendered"]["output"]
+            .as_str()
+            .unwrap()
+            .starts_with("rendered at mychart:")
+    );
+    assert_eq!(
+        v["findings"][1]["rendered"]["values"],
+        serde_json::Value::Null
+    );
+    // A key inside the values mapping is named by its own line.
+    let values = std::fs::read_to_string(d.path.join("mychart/values.yaml")).unwrap();
+    std::fs::write(
+        d.path.join("mychart/values.yaml"),
+        values.replace(
+            "securityContext: {}\n",
+            "securityContext:\n  runAsUser: 0\n",
+        ),
+    )
+    .unwrap();
+    let out = d.run(&[
+        "scan", "--helm", helm, "--format", "json", "--select", "PS104", "mychart",
+    ]);
+    let v = json(&out);
+    let f = &v["findings"][0];
+    assert_eq!(
+        f["rendered"]["values"]["key"], "securityContext.runAsUser",
+        "{f}"
+    );
+    assert_eq!(f["line"], 45);
+    assert_eq!(f["column"], 3);
+}
+
+#[test]
+fn a_template_that_switches_branches_is_not_credited_to_values() {
+    let Some(helm) = helm() else { return };
+    let d = Dir::new("helm-branch");
+    copy_chart(&d, "ingress-nginx");
+    let out = d.run(&[
+        "scan",
+        "--helm",
+        helm.to_str().unwrap(),
+        "--format",
+        "json",
+        "ingress-nginx",
+    ]);
+    let v = json(&out);
+    // `containerSecurityContext: {}` is replaced by a default from a helper
+    // when empty: the finding stays on the template.
+    for f in v["findings"].as_array().unwrap() {
+        assert_eq!(f["rendered"]["values"], serde_json::Value::Null, "{f}");
+        assert!(
+            f["file"]
+                .as_str()
+                .unwrap()
+                .starts_with("ingress-nginx/templates/"),
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn chart_inputs_options_and_errors() {
+    let Some(helm) = helm() else { return };
+    let helm = helm.to_str().unwrap();
+    let d = Dir::new("helm-options");
+    copy_chart(&d, "mychart");
+    copy_chart(&d, "nginx");
+    // -f: the override file's key is where the field comes from.
+    d.create("prod.yaml", "securityContext:\n  privileged: true\n");
+    let out = d.run(&[
+        "scan",
+        "--helm",
+        helm,
+        "-f",
+        "prod.yaml",
+        "--format",
+        "concise",
+        "--select",
+        "PS101",
+        "mychart",
+    ]);
+    assert!(
+        out.stdout
+            .starts_with("prod.yaml:2:3: PS101 [critical] container \"mychart\" runs privileged"),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    // --set and --release-name reach helm.
+    let out = d.run(&[
+        "scan",
+        "--helm",
+        helm,
+        "--set",
+        "securityContext.privileged=true",
+        "--release-name",
+        "shop",
+        "--format",
+        "json",
+        "--select",
+        "PS101",
+        "mychart",
+    ]);
+    let v = json(&out);
+    assert_eq!(v["findings"][0]["object"], "shop-mychart", "{}", out.stdout);
+    // A walk finds charts and reads them rendered (templates are not YAML).
+    let out = d.run(&["pss", "--helm", helm, "."]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains(
+            "mychart/templates/deployment.yaml:1:1: Deployment/release-name-mychart: baseline"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            "nginx/templates/deployment.yaml:6:1: Deployment/release-name-nginx: restricted"
+        ),
+        "{}",
+        out.stdout
+    );
+    // `helm template … | podsec scan -`: the `# Source:` comments name the template.
+    let rendered = std::process::Command::new(helm)
+        .args(["template", "mychart"])
+        .current_dir(&d.path)
+        .output()
+        .unwrap();
+    let out = d.run_stdin(
+        &["scan", "--format", "concise", "--select", "PS102", "-"],
+        Some(&String::from_utf8_lossy(&rendered.stdout)),
+    );
+    assert!(
+        out.stdout
+            .starts_with("mychart/templates/deployment.yaml:1:1: PS102"),
+        "{}",
+        out.stdout
+    );
+    // A missing dependency names `helm dependency build`.
+    std::fs::remove_dir_all(d.path.join("nginx/charts")).unwrap();
+    let out = d.run(&["scan", "--helm", helm, "nginx"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("helm dependency build nginx"),
+        "{}",
+        out.stderr
+    );
+    // No helm: one error that says what to do.
+    let out = d.run(&["scan", "--helm", "/nonexistent/helm", "mychart"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("mychart: error: this is a Helm chart, and rendering it needs helm"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("`helm template mychart | podsec scan -`"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn kustomize_findings_point_at_the_base_or_the_patch() {
+    let d = Dir::new("kustomize");
+    d.create("base/kustomization.yaml", "resources: [deploy.yaml]\n");
+    d.create(
+        "base/deploy.yaml",
+        "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      hostPID: true
+      containers:
+        - name: web
+          image: nginx
+",
+    );
+    d.create(
+        "overlays/prod/kustomization.yaml",
+        "resources: [../../base]\nnamespace: prod\npatches:\n  - path: patch.yaml\n",
+    );
+    d.create(
+        "overlays/prod/patch.yaml",
+        "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          securityContext:
+            privileged: true
+",
+    );
+    let out = d.run(&[
+        "scan",
+        "--format",
+        "concise",
+        "--select",
+        "PS101,PS302",
+        "overlays/prod",
+    ]);
+    assert_eq!(
+        out.stdout,
+        // In the rendered order.
+        "overlays/prod/patch.yaml:11:13: PS101 [critical] container \"web\" runs privileged\nbase/deploy.yaml:10:7: PS302 [high] the pod sets hostPID: true\n",
+        "{}",
+        out.stderr
+    );
+    // A walk reads each root rendered: the loose patch is not a workload
+    // of its own (it would be rated as one).
+    let out = d.run(&["pss", "."]);
+    assert!(!out.stdout.contains("patch.yaml"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("base/deploy.yaml:1:1: Deployment/web: privileged"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stderr.contains("2 workloads"), "{}", out.stderr);
+    // kubectl's errors are the root's input error.
+    d.create("broken/kustomization.yaml", "resources: [missing.yaml]\n");
+    let out = d.run(&["scan", "broken"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("broken: error: kubectl kustomize failed"),
+        "{}",
+        out.stderr
+    );
+}
