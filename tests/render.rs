@@ -332,3 +332,156 @@ spec:
         out.stderr
     );
 }
+
+#[test]
+fn fixing_the_scaffold_writes_values_yaml_and_keeps_its_comments() {
+    let Some(helm) = helm() else { return };
+    let helm = helm.to_str().unwrap();
+    let d = Dir::new("helm-fix");
+    copy_chart(&d, "mychart");
+    let templates_before =
+        std::fs::read_to_string(d.path.join("mychart/templates/deployment.yaml")).unwrap();
+    let out = d.run(&[
+        "fix",
+        "--helm",
+        helm,
+        "--unsafe-fixes",
+        "--level",
+        "restricted",
+        "--diff",
+        "mychart",
+    ]);
+    assert!(
+        out.stdout
+            .contains("+securityContext:\n+  allowPrivilegeEscalation: false"),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    // --diff writes nothing.
+    assert!(
+        std::fs::read_to_string(d.path.join("mychart/values.yaml"))
+            .unwrap()
+            .contains("securityContext: {}")
+    );
+    let out = d.run(&[
+        "fix",
+        "--helm",
+        helm,
+        "--unsafe-fixes",
+        "--level",
+        "restricted",
+        "mychart",
+    ]);
+    let values = std::fs::read_to_string(d.path.join("mychart/values.yaml")).unwrap();
+    assert!(
+        values.contains("securityContext:\n  allowPrivilegeEscalation: false\n"),
+        "{values}"
+    );
+    assert!(
+        values.contains("podSecurityContext:\n  runAsGroup: 101\n  runAsNonRoot: true\n"),
+        "{values}"
+    );
+    // The scaffold's suggestions stay, as comments.
+    assert!(values.contains("  # fsGroup: 2000\n"), "{values}");
+    assert!(
+        values.contains("  # capabilities:\n  #   drop:\n  #   - ALL\n"),
+        "{values}"
+    );
+    // Templates are never edited; the test pod's template builds its
+    // fields, so a human must.
+    assert_eq!(
+        std::fs::read_to_string(d.path.join("mychart/templates/deployment.yaml")).unwrap(),
+        templates_before
+    );
+    assert!(
+        out.stderr.contains(
+            "mychart: needs a human: the template builds Pod/release-name-mychart-test-connection"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("mychart/values.yaml: set securityContext.allowPrivilegeEscalation"),
+        "{}",
+        out.stderr
+    );
+    // The chart, rendered again, passes restricted except the test pod.
+    let out = d.run(&["pss", "--helm", helm, "--level", "restricted", "mychart"]);
+    assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
+    assert!(out.stdout.starts_with("mychart/templates/tests/test-connection.yaml:1:1: Pod/release-name-mychart-test-connection: violates"), "{}", out.stdout);
+    // And a second fix has nothing left to write.
+    let again = d.run(&[
+        "fix",
+        "--helm",
+        helm,
+        "--unsafe-fixes",
+        "--level",
+        "restricted",
+        "mychart",
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(d.path.join("mychart/values.yaml")).unwrap(),
+        values,
+        "{}",
+        again.stderr
+    );
+}
+
+#[test]
+fn fixing_an_overlay_adds_a_verified_patch() {
+    let d = Dir::new("kustomize-fix");
+    d.create("base/kustomization.yaml", "resources: [deploy.yaml]\n");
+    d.create(
+        "base/deploy.yaml",
+        "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: example/api:1
+",
+    );
+    d.create(
+        "overlays/prod/kustomization.yaml",
+        "# production\nresources: [../../base]\nnamespace: prod\n",
+    );
+    let base_before = std::fs::read_to_string(d.path.join("base/deploy.yaml")).unwrap();
+    let out = d.run(&[
+        "fix",
+        "--unsafe-fixes",
+        "--level",
+        "restricted",
+        "overlays/prod",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let k = std::fs::read_to_string(d.path.join("overlays/prod/kustomization.yaml")).unwrap();
+    assert!(k.starts_with("# production\n"), "{k}");
+    assert!(
+        k.contains("patches:\n  - path: podsec-deployment-api.yaml"),
+        "{k}"
+    );
+    assert!(
+        d.path
+            .join("overlays/prod/podsec-deployment-api.yaml")
+            .is_file()
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.path.join("base/deploy.yaml")).unwrap(),
+        base_before
+    );
+    // No verification copy is left behind.
+    assert_eq!(
+        std::fs::read_dir(d.path.join("overlays")).unwrap().count(),
+        1
+    );
+    let out = d.run(&["pss", "--level", "restricted", "overlays/prod"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+}

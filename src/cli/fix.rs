@@ -158,6 +158,10 @@ pub fn run(mut args: Args) -> io::Result<u8> {
     }));
     let mut out = stdout();
     let mut reports: Vec<FileReport> = Vec::new();
+    // Charts and overlays: fields written, findings left, workloads still
+    // violating --level.
+    let (mut chart_written, mut chart_left, mut chart_failing, mut chart_workloads) =
+        (0usize, 0usize, 0usize, 0usize);
     let mut patches = Vec::new();
     for Input {
         name,
@@ -165,9 +169,43 @@ pub fn run(mut args: Args) -> io::Result<u8> {
         bytes,
         stdin,
         opts,
+        chart,
+        overlay,
     } in &texts
     {
         if *kind != Kind::Manifest {
+            continue;
+        }
+        if let Some(dir) = chart {
+            let text = String::from_utf8_lossy(bytes);
+            match fix_one_chart(dir, &text, opts, threshold, &index, &args) {
+                Ok(c) => {
+                    chart_written += c.0;
+                    chart_left += c.1;
+                    chart_failing += c.2;
+                    chart_workloads += c.3;
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    errors.push(e);
+                }
+            }
+            continue;
+        }
+        if let Some(dir) = overlay {
+            let text = String::from_utf8_lossy(bytes);
+            match fix_one_overlay(dir, &text, opts, threshold, &index, &args) {
+                Ok(c) => {
+                    chart_written += c.0;
+                    chart_left += c.1;
+                    chart_failing += c.2;
+                    chart_workloads += c.3;
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    errors.push(e);
+                }
+            }
             continue;
         }
         let text = match crate::input::decode_text(name, bytes) {
@@ -285,8 +323,12 @@ pub fn run(mut args: Args) -> io::Result<u8> {
             })
             .count()
     };
-    let still_failing: usize = reports.iter().map(|r| r.violating.len()).sum();
-    let workloads: usize = reports.iter().map(|r| r.outcome.workloads).sum();
+    let still_failing: usize =
+        reports.iter().map(|r| r.violating.len()).sum::<usize>() + chart_failing;
+    let total = total + chart_written;
+    let remaining = remaining + chart_left;
+    let workloads: usize =
+        reports.iter().map(|r| r.outcome.workloads).sum::<usize>() + chart_workloads;
     if json {
         write_json(
             &mut out,
@@ -550,4 +592,280 @@ fn json_report(
             "errors": errors.len(),
         },
     })
+}
+
+/// `podsec fix CHART`: the rendered chart is fixed as a manifest, each
+/// changed field is written to the values key that builds it, and the
+/// values edits are kept only if rendering again gives exactly those
+/// fields and no new finding. Returns (fields written, findings left,
+/// workloads still violating --level).
+fn fix_one_chart(
+    dir: &Path,
+    rendered: &str,
+    opts: &crate::engine::scan::Options,
+    threshold: Applicability,
+    index: &crate::dockerfile::index::ImageIndex,
+    args: &Args,
+) -> Result<(usize, usize, usize, usize), InputError> {
+    use crate::input::render::{ValuesProbe, helm_template};
+    let name = dir.display().to_string();
+    let probe = ValuesProbe::new(dir);
+    let files: Vec<(String, String)> = probe
+        .as_ref()
+        .map(|p| p.files().to_vec())
+        .unwrap_or_default();
+    let render = |extra: &[String]| -> Result<String, String> {
+        let mut paths = Vec::new();
+        for (i, t) in extra.iter().enumerate() {
+            let p =
+                std::env::temp_dir().join(format!("podsec-values-{}-{i}.yaml", std::process::id()));
+            std::fs::write(&p, t).map_err(|e| e.to_string())?;
+            paths.push(p);
+        }
+        let r = helm_template(dir, &paths);
+        for p in &paths {
+            let _ = std::fs::remove_file(p);
+        }
+        r.map_err(|e| e.message)
+            .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
+    };
+    let cf = crate::engine::chart::fix_chart(
+        &name,
+        rendered,
+        probe.as_ref(),
+        &files,
+        opts,
+        threshold,
+        index,
+        args.lang,
+        &render,
+    );
+    for h in &cf.human {
+        eprintln!("{name}: needs a human: the template builds {h}; podsec does not edit templates");
+    }
+    if let Some(why) = &cf.refused {
+        eprintln!("{name}: the values fix was not kept: {why}");
+    }
+    let mut written = 0;
+    if cf.refused.is_none() {
+        for (file, key, field) in &cf.written {
+            eprintln!("{file}: set {key} (renders {field})");
+        }
+        for (file, text) in &cf.values {
+            let old = files
+                .iter()
+                .find(|(f, _)| f == file)
+                .map(|(_, t)| t.as_str())
+                .unwrap_or("");
+            if args.diff {
+                print!("{}", unified_diff(file, old, text));
+            } else {
+                write_atomic(Path::new(file), text).map_err(|e| InputError {
+                    file: file.clone(),
+                    line: 0,
+                    column: 0,
+                    message: format!("cannot write: {e}"),
+                })?;
+            }
+        }
+        written = cf.written.len();
+    }
+    // What is left: the chart rendered as it now is (or would be).
+    let now = if cf.refused.is_none() && !cf.values.is_empty() {
+        let edited: Vec<String> = cf.values.iter().map(|(_, t)| t.clone()).collect();
+        render(&edited).unwrap_or_else(|_| rendered.to_string())
+    } else {
+        rendered.to_string()
+    };
+    let left = crate::engine::scan::scan_file(&name, &now, opts, args.lang, index)
+        .diagnostics
+        .iter()
+        .filter(|d| d.suppressed.is_none() && d.severity >= Severity::Low)
+        .count();
+    let failing = match args.level {
+        Some(level) => violating(&name, &now, level, args.version.unwrap_or(Version::Latest)).len(),
+        None => 0,
+    };
+    let workloads = cf.rendered.as_ref().map_or(0, |o| o.workloads);
+    Ok((written, left, failing, workloads))
+}
+
+/// `podsec fix OVERLAY`: the rendered overlay is fixed as a manifest and
+/// the difference is added to the overlay as strategic-merge patches (one
+/// file per workload, listed in its kustomization), kept only if rendering
+/// again gives the fixed objects.
+fn fix_one_overlay(
+    dir: &Path,
+    rendered: &str,
+    opts: &crate::engine::scan::Options,
+    threshold: Applicability,
+    index: &crate::dockerfile::index::ImageIndex,
+    args: &Args,
+) -> Result<(usize, usize, usize, usize), InputError> {
+    let name = dir.display().to_string();
+    let err = |message: String| InputError {
+        file: name.clone(),
+        line: 0,
+        column: 0,
+        message,
+    };
+    let outcome = fix_text(&name, rendered, opts, threshold, index, args.lang)
+        .map_err(|mut e| e.remove(0))?;
+    let mut patches = crate::engine::kustomize::patches(&name, rendered, &outcome.text);
+    // Kustomize matches a patch to its target before the overlay's own
+    // namespace is set: the patch names the object without it.
+    patches.retain(|p| !p.name.is_empty());
+    for p in patches.iter_mut() {
+        if let Some(m) = p.body.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+            m.remove("namespace");
+        }
+    }
+    let left_before = || {
+        crate::engine::scan::scan_file(&name, rendered, opts, args.lang, index)
+            .diagnostics
+            .iter()
+            .filter(|d| d.suppressed.is_none())
+            .count()
+    };
+    let kfile = crate::input::render::KUSTOMIZATION_FILES
+        .iter()
+        .map(|f| dir.join(f))
+        .find(|p| p.is_file())
+        .ok_or_else(|| err("no kustomization file".into()))?;
+    let ktext = std::fs::read_to_string(&kfile).map_err(|e| err(format!("cannot read: {e}")))?;
+    let mut new_files = Vec::new();
+    let mut k = ktext.clone();
+    for p in &patches {
+        let slug = |s: &str| {
+            s.to_ascii_lowercase()
+                .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-")
+        };
+        let file = format!("podsec-{}-{}.yaml", slug(&p.kind), slug(&p.name));
+        let body = format!(
+            "# Written by podsec fix: hardens {}/{}.\n{}",
+            p.kind,
+            p.name,
+            crate::engine::kustomize::to_yaml(&p.body)
+        );
+        k = add_patch(&k, &file).map_err(err)?;
+        new_files.push((dir.join(&file), body));
+    }
+    if patches.is_empty() {
+        let left = outcome.remaining.len();
+        return Ok((0, left, 0, outcome.workloads));
+    }
+    // Verify in a copy: the overlay with the patches must render the fixed
+    // objects.
+    let verified = (|| -> Result<(), String> {
+        // A sibling of the overlay, so that its relative paths
+        // (`../../base`) resolve as from the overlay itself; removed after.
+        let parent = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let probe = parent.join(format!(
+            ".podsec-verify-{}-{}",
+            std::process::id(),
+            dir.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("overlay")
+        ));
+        let _ = std::fs::remove_dir_all(&probe);
+        copy_tree(dir, &probe).map_err(|e| e.to_string())?;
+        std::fs::write(probe.join(kfile.file_name().unwrap_or_default()), &k)
+            .map_err(|e| e.to_string())?;
+        for (p, body) in &new_files {
+            std::fs::write(probe.join(p.file_name().unwrap_or_default()), body)
+                .map_err(|e| e.to_string())?;
+        }
+        let rendered_again = crate::input::render::kustomize(&probe).map(|(b, _)| b);
+        let _ = std::fs::remove_dir_all(&probe);
+        let again =
+            String::from_utf8(rendered_again.map_err(|e| e.message)?).map_err(|e| e.to_string())?;
+        let left = crate::engine::chart::changes(&outcome.text, &again);
+        let left: Vec<_> = left
+            .into_iter()
+            .filter(|c| !c.path.starts_with("metadata.annotations"))
+            .collect();
+        match left.first() {
+            None => Ok(()),
+            Some(c) => Err(format!(
+                "with the patches, {}/{}: {} renders differently from the fix",
+                c.kind, c.name, c.path
+            )),
+        }
+    })();
+    if let Err(why) = verified {
+        eprintln!("{name}: the overlay patches were not kept: {why}");
+        return Ok((0, left_before(), 0, outcome.workloads));
+    }
+    for (p, body) in &new_files {
+        eprintln!("{}: patch for the overlay", p.display());
+        if args.diff {
+            print!("{}", unified_diff(&p.display().to_string(), "", body));
+        } else {
+            std::fs::write(p, body)
+                .map_err(|e| err(format!("cannot write {}: {e}", p.display())))?;
+        }
+    }
+    if args.diff {
+        print!("{}", unified_diff(&kfile.display().to_string(), &ktext, &k));
+    } else {
+        write_atomic(&kfile, &k)
+            .map_err(|e| err(format!("cannot write {}: {e}", kfile.display())))?;
+    }
+    let failing = match args.level {
+        Some(level) => violating(
+            &name,
+            &outcome.text,
+            level,
+            args.version.unwrap_or(Version::Latest),
+        )
+        .len(),
+        None => 0,
+    };
+    Ok((
+        outcome.applied.len(),
+        outcome.remaining.len(),
+        failing,
+        outcome.workloads,
+    ))
+}
+
+/// Adds `- path: FILE` to a kustomization's `patches` (creating the list).
+fn add_patch(k: &str, file: &str) -> Result<String, String> {
+    let stream = crate::source::yaml::parse(k);
+    let doc = stream.docs.first().ok_or("the kustomization is empty")?;
+    let root = doc.root.ok_or("the kustomization is empty")?;
+    let editor = crate::fix::editor::Editor::new(k, doc, false);
+    let item = crate::fix::editor::V::map(&[("path", crate::fix::editor::V::str(file))]);
+    let edits = match doc.get(root, "patches") {
+        Some((_, list)) if matches!(doc.kind(list), crate::source::NodeKind::Seq(_)) => {
+            vec![editor.append(list, &item).map_err(|e| e.0.to_string())?]
+        }
+        _ => editor
+            .set(root, "patches", &crate::fix::editor::V::List(vec![item]))
+            .map_err(|e| e.0.to_string())?,
+    };
+    let mut out = k.to_string();
+    let mut edits = edits;
+    edits.sort_by_key(|e| std::cmp::Reverse(e.start));
+    for e in edits {
+        out.replace_range(e.start as usize..e.end as usize, &e.text);
+    }
+    Ok(out)
+}
+
+fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for e in std::fs::read_dir(from)? {
+        let e = e?;
+        let t = to.join(e.file_name());
+        if e.file_type()?.is_dir() {
+            copy_tree(&e.path(), &t)?;
+        } else {
+            std::fs::copy(e.path(), &t)?;
+        }
+    }
+    Ok(())
 }

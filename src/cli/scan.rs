@@ -833,6 +833,14 @@ pub fn load(
                 bytes,
                 stdin: item.source.is_stdin(),
                 opts: item.opts,
+                chart: match &item.source {
+                    Source::Chart(p) => Some(p.clone()),
+                    _ => None,
+                },
+                overlay: match &item.source {
+                    Source::Kustomize(p) => Some(p.clone()),
+                    _ => None,
+                },
             }),
             Err(e) => {
                 eprintln!("{e}");
@@ -1024,6 +1032,9 @@ pub struct Input {
     pub stdin: bool,
     /// Its configuration under the command line's overrides.
     pub opts: Arc<Options>,
+    /// A chart's or an overlay's directory (the text is its rendering).
+    pub chart: Option<std::path::PathBuf>,
+    pub overlay: Option<std::path::PathBuf>,
 }
 
 /// The namespace policies of every Namespace object of `n` inputs (`read`

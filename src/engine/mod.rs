@@ -3,6 +3,7 @@
 //! (the admission controller's verdicts), `fix` (apply → gate → re-scan →
 //! repeat) and `kustomize` (fixes as patches). Pure: text in, results out.
 
+pub mod chart;
 pub mod fix;
 pub mod kustomize;
 pub mod load;

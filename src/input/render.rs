@@ -782,6 +782,33 @@ impl ValuesProbe {
         })
     }
 
+    /// The values files read (`(file as reported, text)`), in order.
+    pub fn files(&self) -> &[(String, String)] {
+        &self.texts
+    }
+
+    /// Where to write the field `path` of the object in the values: the
+    /// file and the key path (the values mapping that builds the field's
+    /// mapping, then the field's own keys). `None` when no values mapping
+    /// builds it, or the rest of the path goes through a list.
+    pub fn target_for(&self, kind: &str, name: &str, path: &str) -> Option<(String, Vec<String>)> {
+        let covers = |p: &str| path == p || p.is_empty() || path.starts_with(&format!("{p}."));
+        let (p, n) = self
+            .landed
+            .iter()
+            .filter(|(k, o, p, _)| k == kind && o == name && covers(p))
+            .max_by_key(|(_, _, p, n)| (p.len(), *n))
+            .map(|(_, _, p, n)| (p.clone(), *n))?;
+        let rest = path[p.len()..].trim_start_matches('.');
+        if rest.contains('[') {
+            return None;
+        }
+        let (file, keys, _, _) = self.keys.get(n)?;
+        let mut keys = keys.clone();
+        keys.extend(rest.split('.').filter(|s| !s.is_empty()).map(String::from));
+        Some((file.clone(), keys))
+    }
+
     /// The values key that builds the field `path` of the object, if a
     /// values mapping flows into it or into a mapping above it.
     ///
