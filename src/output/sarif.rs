@@ -212,6 +212,9 @@ pub fn result(d: &Diagnostic, rules: &[&'static Rule]) -> Value {
     if let Some(e) = &d.enforced {
         result["properties"]["enforced"] = json!(e);
     }
+    if let Some(r) = &d.rendered {
+        result["properties"]["rendered"] = json!(r);
+    }
     // Present only with --sarif-include-suppressed (or --show-suppressed).
     if let Some(s) = &d.suppressed {
         let kind = match s.kind {
