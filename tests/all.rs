@@ -2,6 +2,7 @@
 
 mod catalog;
 mod cli;
+mod cluster;
 mod config;
 mod ecosystem;
 mod effective;

@@ -1,6 +1,7 @@
 //! The command line: argument parsing, reading files, printing. The only
 //! module (with the webhook) that does I/O.
 
+mod cluster;
 mod explain;
 mod fix;
 
@@ -150,6 +151,28 @@ impl ConfigArgs {
             (None, false) => crate::config::Discovery::Nearest,
         }
     }
+}
+
+#[derive(Subcommand)]
+enum ClusterCommand {
+    /// Per namespace: its Pod Security labels, the strictest level every
+    /// workload passes today, what blocks the stricter levels (as the
+    /// admission controller words it) with podsec's fixes, and the
+    /// `kubectl label` command to set. Reads what `kubectl get
+    /// namespaces,pods,deployments,daemonsets,statefulsets,replicasets,jobs,cronjobs,replicationcontrollers
+    /// -A -o json` prints (or `-o yaml`, or manifests).
+    Report {
+        /// Dump files or directories, `-` for stdin.
+        #[arg(required = true)]
+        paths: Vec<String>,
+        /// text, json or markdown.
+        #[arg(long, value_enum, default_value = "text")]
+        format: cluster::ReportFormat,
+        /// Policy version the levels are checked at: `latest` or `v1.N`
+        /// (also written into the recommended labels).
+        #[arg(long, default_value = "latest", value_parser = parse_version)]
+        version: Version,
+    },
 }
 
 #[derive(Subcommand)]
@@ -356,6 +379,12 @@ enum Command {
     Baseline {
         #[command(subcommand)]
         action: BaselineCommand,
+    },
+    /// Which Pod Security labels each namespace of a cluster can take today
+    /// (from a `kubectl get -A -o json` dump).
+    Cluster {
+        #[command(subcommand)]
+        action: ClusterCommand,
     },
     /// Print the configuration that applies to PATH (default: the current
     /// directory): every setting, and the podsec.toml line it comes from.
@@ -625,6 +654,14 @@ pub fn main() -> ExitCode {
                 threads: par::default_threads(),
             })
         }
+        Command::Cluster {
+            action:
+                ClusterCommand::Report {
+                    paths,
+                    format,
+                    version,
+                },
+        } => cluster::report(&paths, format, version),
         Command::Config { path, cfg } => {
             let mut configs = crate::config::Configs::new(cfg.discovery());
             let p = std::path::PathBuf::from(path.unwrap_or_else(|| ".".into()));

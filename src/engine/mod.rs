@@ -4,6 +4,7 @@
 //! repeat) and `kustomize` (fixes as patches). Pure: text in, results out.
 
 pub mod chart;
+pub mod cluster;
 pub mod fix;
 pub mod kustomize;
 pub mod load;
