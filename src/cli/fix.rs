@@ -176,25 +176,15 @@ pub fn run(mut args: Args) -> io::Result<u8> {
         if *kind != Kind::Manifest {
             continue;
         }
-        if let Some(dir) = chart {
+        // A chart or an overlay: fixed through its values or a patch.
+        let rendered_fix = match (chart, overlay) {
+            (Some(dir), _) => Some((dir, fix_one_chart as RenderedFix)),
+            (None, Some(dir)) => Some((dir, fix_one_overlay as RenderedFix)),
+            _ => None,
+        };
+        if let Some((dir, fix)) = rendered_fix {
             let text = String::from_utf8_lossy(bytes);
-            match fix_one_chart(dir, &text, opts, threshold, &index, &args) {
-                Ok(c) => {
-                    chart_written += c.0;
-                    chart_left += c.1;
-                    chart_failing += c.2;
-                    chart_workloads += c.3;
-                }
-                Err(e) => {
-                    eprintln!("{e}");
-                    errors.push(e);
-                }
-            }
-            continue;
-        }
-        if let Some(dir) = overlay {
-            let text = String::from_utf8_lossy(bytes);
-            match fix_one_overlay(dir, &text, opts, threshold, &index, &args) {
+            match fix(dir, &text, opts, threshold, &index, &args) {
                 Ok(c) => {
                     chart_written += c.0;
                     chart_left += c.1;
@@ -593,6 +583,17 @@ fn json_report(
         },
     })
 }
+
+/// A chart's or an overlay's fixer: (fields or fixes written, findings
+/// left, workloads still violating --level, workloads).
+type RenderedFix = fn(
+    &Path,
+    &str,
+    &crate::engine::scan::Options,
+    Applicability,
+    &crate::dockerfile::index::ImageIndex,
+    &Args,
+) -> Result<(usize, usize, usize, usize), InputError>;
 
 /// `podsec fix CHART`: the rendered chart is fixed as a manifest, each
 /// changed field is written to the values key that builds it, and the
