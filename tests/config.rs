@@ -728,3 +728,25 @@ spec:
         out.stderr
     );
 }
+
+#[test]
+fn dockerfile_findings_take_comments_exemptions_and_severities() {
+    let d = Dir::new("cfg-dockerfile");
+    d.create(
+        "Dockerfile",
+        "# podsec: ignore[DKF101] the entrypoint drops to uid 10001 with gosu (OPS-3)\nFROM debian:12\nRUN apt-get update # podsec: ignore[DKF105] not a comment in a Dockerfile\n",
+    );
+    let out = d.run(&["scan", "--format", "concise", "Dockerfile"]);
+    assert_eq!(out.stdout, "", "{}", out.stdout);
+    assert!(out.stderr.contains("1 suppressed"), "{}", out.stderr);
+    d.create("Dockerfile", "FROM debian:12\nRUN apt-get update\n");
+    d.create("podsec.toml", "[severity]\nDKF101 = \"critical\"\n");
+    let out = d.run(&["scan", "--format", "concise", "Dockerfile"]);
+    assert!(out.stdout.contains("DKF101 [critical]"), "{}", out.stdout);
+    d.create(
+        "podsec.toml",
+        "[[exemptions]]\nrules = [\"DKF101\"]\npaths = [\"Dockerfile\"]\nreason = \"gosu drops privileges (OPS-3)\"\n",
+    );
+    let out = d.run(&["scan", "--format", "concise", "Dockerfile"]);
+    assert_eq!(out.stdout, "", "{}", out.stdout);
+}

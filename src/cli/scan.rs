@@ -921,7 +921,14 @@ pub fn prepare(
         let base = name.rsplit('/').next().unwrap_or(&name).to_string();
         let mapping = base.starts_with("skaffold.") || base.contains("compose.");
         if base == crate::config::FILE_NAME && !source.is_stdin() {
-            // Read as a configuration (its [images] join the index below).
+            // Read as a configuration (its [images] join the index below),
+            // even where no scanned file is under it.
+            if let Source::File(p) = &source {
+                let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
+                resolver
+                    .configs
+                    .for_path(Some(dir.unwrap_or(std::path::Path::new("."))), true);
+            }
             continue;
         }
         if source.is_rendered() || (!source.is_stdin() && manifest_name(&base) && !mapping) {

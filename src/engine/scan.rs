@@ -648,9 +648,33 @@ pub fn scan_dockerfile(file: &str, text: &str, opts: &Options, lang: Lang) -> Sc
             analysis: a,
         }
     });
+    // Severities, exemptions and `# podsec: ignore[DKF…] reason` comments
+    // apply as in manifests; the whole file is the object.
+    let mut diagnostics = locate(file, text, raw, lang);
+    // A `#` after an instruction is part of it, not a comment.
+    let mut comments = if text.contains("podsec:") {
+        let mut c = crate::config::suppress::comments(text);
+        c.retain(|c| c.target != c.line);
+        c
+    } else {
+        Vec::new()
+    };
+    let unit = super::suppress::Unit {
+        kind: "Dockerfile",
+        name: &object,
+        namespace: "",
+        first_line: 1,
+        last_line: u32::MAX,
+        images: &[],
+    };
+    apply(&mut diagnostics, &unit, &mut comments, &mut [], opts, lang);
+    for c in comments.iter_mut() {
+        problems(c, file, text, Some(&unit), opts, lang, &mut diagnostics);
+    }
+    diagnostics.sort_by(|a, b| (a.line, a.column, a.code).cmp(&(b.line, b.column, b.code)));
     ScanFile {
         built,
-        diagnostics: locate(file, text, raw, lang),
+        diagnostics,
         errors,
         workloads: 0,
         skipped: 0,
