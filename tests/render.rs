@@ -485,3 +485,77 @@ spec:
     let out = d.run(&["pss", "--level", "restricted", "overlays/prod"]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
 }
+
+#[test]
+fn fixing_into_the_base_keeps_fields_an_overlay_patch_sets() {
+    let d = Dir::new("kustomize-base");
+    let deploy = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: example/api:1 # the API
+";
+    d.create("base/kustomization.yaml", "resources: [deploy.yaml]\n");
+    d.create("base/deploy.yaml", deploy);
+    d.create(
+        "overlays/prod/kustomization.yaml",
+        "resources: [../../base]\nnamespace: prod\n",
+    );
+    let out = d.run(&[
+        "fix",
+        "--unsafe-fixes",
+        "--level",
+        "restricted",
+        "--fix-into",
+        "base",
+        "overlays/prod",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let base = std::fs::read_to_string(d.path.join("base/deploy.yaml")).unwrap();
+    assert!(base.contains("allowPrivilegeEscalation: false"), "{base}");
+    assert!(base.contains("image: example/api:1 # the API"), "{base}");
+    assert!(
+        !d.path
+            .join("overlays/prod/podsec-deployment-api.yaml")
+            .exists()
+    );
+    assert_eq!(
+        d.run(&["pss", "--level", "restricted", "overlays/prod"])
+            .code,
+        0
+    );
+    // A patch that sets a field the fix would write: the base is left alone.
+    d.create("base/deploy.yaml", deploy);
+    d.create(
+        "overlays/prod/kustomization.yaml",
+        "resources: [../../base]\npatches:\n  - path: p.yaml\n",
+    );
+    d.create(
+        "overlays/prod/p.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          securityContext:\n            allowPrivilegeEscalation: true\n",
+    );
+    let out = d.run(&[
+        "fix",
+        "--unsafe-fixes",
+        "--fix-into",
+        "base",
+        "overlays/prod",
+    ]);
+    assert!(
+        out.stderr
+            .contains("not fixed in the base: the overlay's patch"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.path.join("base/deploy.yaml")).unwrap(),
+        deploy
+    );
+}

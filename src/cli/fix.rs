@@ -27,6 +27,14 @@ pub struct Args {
     pub stdin_name: Option<String>,
     pub format: Format,
     pub cfg: super::ConfigArgs,
+    pub fix_into: FixInto,
+}
+
+/// Where an overlay's fix is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FixInto {
+    Overlay,
+    Base,
 }
 
 /// A workload that still fails `--level` after fixing.
@@ -703,6 +711,9 @@ fn fix_one_overlay(
     index: &crate::dockerfile::index::ImageIndex,
     args: &Args,
 ) -> Result<(usize, usize, usize, usize), InputError> {
+    if args.fix_into == FixInto::Base {
+        return fix_overlay_base(dir, rendered, opts, threshold, index, args);
+    }
     let name = dir.display().to_string();
     let err = |message: String| InputError {
         file: name.clone(),
@@ -869,4 +880,125 @@ fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `fix --fix-into base OVERLAY`: the base files the overlay's objects come
+/// from are fixed as manifests, except a file whose fix would set a field an
+/// overlay patch sets (the patch would win). The fixed bases are written,
+/// the overlay rendered again, and the bases restored unless the rendering
+/// has no new finding and fewer findings than before.
+fn fix_overlay_base(
+    dir: &Path,
+    rendered: &str,
+    opts: &crate::engine::scan::Options,
+    threshold: Applicability,
+    index: &crate::dockerfile::index::ImageIndex,
+    args: &Args,
+) -> Result<(usize, usize, usize, usize), InputError> {
+    use crate::input::render::{Locator, patch_files, patch_sets};
+    let name = dir.display().to_string();
+    let err = |message: String| InputError {
+        file: name.clone(),
+        line: 0,
+        column: 0,
+        message,
+    };
+    let src = crate::input::Source::Kustomize(dir.to_path_buf());
+    let bases = Locator::new(&src, rendered)
+        .map(|l| l.files())
+        .unwrap_or_default();
+    let patches: Vec<(PathBuf, String)> = patch_files(dir)
+        .into_iter()
+        .filter_map(|p| std::fs::read_to_string(&p).ok().map(|t| (p, t)))
+        .collect();
+    let scan = |text: &str| {
+        crate::engine::scan::scan_file(&name, text, opts, args.lang, index).diagnostics
+    };
+    let before = scan(rendered);
+    let workloads =
+        crate::engine::scan::scan_file(&name, rendered, opts, args.lang, index).workloads;
+    let mut edits: Vec<(String, String, String)> = Vec::new();
+    let mut applied = 0;
+    for file in &bases {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
+        let Ok(outcome) = fix_text(file, &text, opts, threshold, index, args.lang) else {
+            continue;
+        };
+        if outcome.applied.is_empty() {
+            continue;
+        }
+        let changed = crate::engine::chart::changes(&text, &outcome.text);
+        if let Some((c, p)) = changed.iter().find_map(|c| {
+            patches
+                .iter()
+                .find(|(_, t)| patch_sets(t, &c.kind, &c.path))
+                .map(|(p, _)| (c, p))
+        }) {
+            eprintln!(
+                "{file}: not fixed in the base: the overlay's patch {} sets {}/{}: {} (use --fix-into overlay)",
+                p.display(),
+                c.kind,
+                c.name,
+                c.path
+            );
+            continue;
+        }
+        applied += outcome.applied.len();
+        edits.push((file.clone(), text, outcome.text));
+    }
+    if edits.is_empty() {
+        return Ok((0, before.len(), 0, workloads));
+    }
+    if args.diff {
+        for (file, old, new) in &edits {
+            print!("{}", unified_diff(file, old, new));
+        }
+        return Ok((applied, before.len(), 0, workloads));
+    }
+    for (file, _, new) in &edits {
+        write_atomic(Path::new(file), new).map_err(|e| err(format!("cannot write {file}: {e}")))?;
+    }
+    crate::input::forget_rendered(dir);
+    let again = crate::input::render::kustomize(dir)
+        .map_err(|e| e.message)
+        .and_then(|(b, _)| String::from_utf8(b).map_err(|e| e.to_string()));
+    let verdict = again.as_ref().map_err(|e| e.clone()).and_then(|t| {
+        let seen: std::collections::HashSet<String> =
+            before.iter().map(|d| d.fingerprint()).collect();
+        let after = scan(t);
+        match after.iter().find(|d| !seen.contains(&d.fingerprint())) {
+            Some(d) => Err(format!(
+                "the overlay would get a new finding: {} {}",
+                d.code, d.message
+            )),
+            None if after.len() >= before.len() => {
+                Err("the overlay's findings did not go down".into())
+            }
+            None => Ok(after.len()),
+        }
+    });
+    match verdict {
+        Ok(left) => {
+            for (file, _, _) in &edits {
+                eprintln!("{file}: fixed in the base");
+            }
+            let failing = match (args.level, &again) {
+                (Some(level), Ok(t)) => {
+                    violating(&name, t, level, args.version.unwrap_or(Version::Latest)).len()
+                }
+                _ => 0,
+            };
+            Ok((applied, left, failing, workloads))
+        }
+        Err(why) => {
+            for (file, old, _) in &edits {
+                write_atomic(Path::new(file), old)
+                    .map_err(|e| err(format!("cannot restore {file}: {e}")))?;
+            }
+            eprintln!("{name}: the base fixes were not kept (the files are restored): {why}");
+            Ok((0, before.len(), 0, workloads))
+        }
+    }
 }

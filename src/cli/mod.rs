@@ -362,6 +362,11 @@ enum Command {
         /// to DIR instead of editing the files: `--emit kustomize DIR`.
         #[arg(long, num_args = 2, value_names = ["FORMAT", "DIR"])]
         emit: Vec<String>,
+        /// Where a Kustomize overlay's fix goes: `overlay` (a patch file
+        /// added to the overlay; the base, often shared, is untouched) or
+        /// `base` (the base files, where no overlay patch sets the field).
+        #[arg(long, value_enum, default_value = "overlay")]
+        fix_into: fix::FixInto,
         /// Language of the report: en or ko (default: from LANG).
         #[arg(long, value_parser = parse_lang)]
         lang: Option<Lang>,
@@ -568,6 +573,7 @@ pub fn main() -> ExitCode {
                     stdin_name: stdin_filename.clone(),
                     format: Format::Text,
                     cfg: cfg.clone(),
+                    fix_into: fix::FixInto::Overlay,
                 });
                 // With --diff nothing was written: the diff is the output.
                 if diff || !matches!(r, Ok(0) | Ok(1)) {
@@ -685,6 +691,7 @@ pub fn main() -> ExitCode {
             select,
             ignore,
             emit,
+            fix_into,
             lang,
             format,
             stdin_filename,
@@ -716,6 +723,7 @@ pub fn main() -> ExitCode {
                 stdin_name: stdin_filename,
                 format,
                 cfg,
+                fix_into,
             })
         }
         Command::Explain { key, format, lang } => {

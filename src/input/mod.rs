@@ -58,6 +58,14 @@ pub fn replace_stdin(bytes: Vec<u8>) {
     *STDIN.lock().unwrap_or_else(|e| e.into_inner()) = Some(bytes);
 }
 
+/// Drops the cached rendering of a chart or overlay (its files changed).
+pub fn forget_rendered(dir: &Path) {
+    RENDERED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|(p, _)| p != dir);
+}
+
 impl Source {
     pub fn name(&self) -> String {
         match self {

@@ -405,6 +405,18 @@ impl Locator {
             .as_deref()
     }
 
+    /// The files the rendered objects come from (templates, bases), once
+    /// each, in order.
+    pub fn files(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (_, f, _) in &self.docs {
+            if !out.contains(f) {
+                out.push(f.clone());
+            }
+        }
+        out
+    }
+
     /// The text of a line of a file the locator read (for code frames).
     pub fn line(&mut self, file: &str, line: u32) -> Option<String> {
         let text = self.text(file)?;
@@ -490,7 +502,7 @@ impl Locator {
 
 /// The patch files of a Kustomize root and of the roots it builds on
 /// (`patches[].path`, `patchesStrategicMerge`), nearest first.
-fn patch_files(dir: &Path) -> Vec<PathBuf> {
+pub fn patch_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut seen = Vec::new();
     let mut todo = vec![dir.to_path_buf()];
@@ -541,6 +553,11 @@ fn patch_files(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// Whether a patch text sets `path` on an object of `kind`.
+pub fn patch_sets(text: &str, kind: &str, path: &str) -> bool {
+    field_in(text, kind, 0, Some(()), path).is_some_and(|(_, _, exact)| exact)
 }
 
 /// The line and column of `path` in the `nth` object of `kind` in `text`
