@@ -559,3 +559,72 @@ spec:
         deploy
     );
 }
+
+#[test]
+fn a_literal_security_context_is_fixed_in_its_template() {
+    let Some(helm) = helm() else { return };
+    let helm = helm.to_str().unwrap();
+    let d = Dir::new("helm-literal");
+    copy_chart(&d, "podsec-edge");
+    let out = d.run(&[
+        "scan",
+        "--helm",
+        helm,
+        "--format",
+        "concise",
+        "--select",
+        "PS102",
+        "podsec-edge",
+    ]);
+    // The app's securityContext is literal in the template; the sidecar's
+    // comes from values.
+    assert_eq!(
+        out.stdout,
+        "podsec-edge/templates/deployment.yaml:1:1: PS102 [medium] container \"app\" does not set allowPrivilegeEscalation: false\npodsec-edge/values.yaml:10:3: PS102 [medium] container \"sidecar\" does not set allowPrivilegeEscalation: false\n",
+        "{}",
+        out.stderr
+    );
+    let out = d.run(&[
+        "fix",
+        "--helm",
+        helm,
+        "--unsafe-fixes",
+        "--level",
+        "restricted",
+        "podsec-edge",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let t = std::fs::read_to_string(d.path.join("podsec-edge/templates/deployment.yaml")).unwrap();
+    assert!(
+        t.contains("          # Written here, not in values.\n          securityContext:\n            allowPrivilegeEscalation: false\n            capabilities:\n              drop:\n                - ALL\n            runAsNonRoot: true\n"),
+        "{t}"
+    );
+    // The sidecar's line, built by toYaml, is not touched.
+    assert!(
+        t.contains("securityContext: {{- toYaml .Values.sidecar.securityContext | nindent 12 }}"),
+        "{t}"
+    );
+    let v = std::fs::read_to_string(d.path.join("podsec-edge/values.yaml")).unwrap();
+    assert!(v.contains("  # The sidecar's securityContext, rendered with toYaml.\n  securityContext:\n    allowPrivilegeEscalation: false\n"), "{v}");
+    let out = d.run(&[
+        "pss",
+        "--helm",
+        helm,
+        "--level",
+        "restricted",
+        "podsec-edge",
+    ]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    // The conditional sidecar: rendered off, nothing of it is reported.
+    let out = d.run(&[
+        "scan",
+        "--helm",
+        helm,
+        "--set",
+        "sidecar.enabled=false",
+        "--format",
+        "concise",
+        "podsec-edge",
+    ]);
+    assert!(!out.stdout.contains("sidecar"), "{}", out.stdout);
+}

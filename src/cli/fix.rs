@@ -623,7 +623,9 @@ fn fix_one_chart(
         .as_ref()
         .map(|p| p.files().to_vec())
         .unwrap_or_default();
-    let render = |extra: &[String]| -> Result<String, String> {
+    // Renders with extra values files and, when templates change, from a
+    // copy of the chart holding the changed templates (`# Source:` paths).
+    let render = |extra: &[String], templates: &[(String, String)]| -> Result<String, String> {
         let mut paths = Vec::new();
         for (i, t) in extra.iter().enumerate() {
             let p =
@@ -631,12 +633,35 @@ fn fix_one_chart(
             std::fs::write(&p, t).map_err(|e| e.to_string())?;
             paths.push(p);
         }
-        let r = helm_template(dir, &paths);
+        let scratch = std::env::temp_dir().join(format!("podsec-chart-{}", std::process::id()));
+        let copy = scratch.join(dir.file_name().and_then(|n| n.to_str()).unwrap_or("chart"));
+        let from = if templates.is_empty() {
+            dir.to_path_buf()
+        } else {
+            let _ = std::fs::remove_dir_all(&scratch);
+            copy_tree(dir, &copy).map_err(|e| e.to_string())?;
+            for (src, text) in templates {
+                let rel = src.split_once('/').map_or(src.as_str(), |(_, r)| r);
+                std::fs::write(copy.join(rel), text).map_err(|e| e.to_string())?;
+            }
+            copy.clone()
+        };
+        let r = helm_template(&from, &paths);
         for p in &paths {
             let _ = std::fs::remove_file(p);
         }
+        if !templates.is_empty() {
+            let _ = std::fs::remove_dir_all(&scratch);
+        }
         r.map_err(|e| e.message)
             .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
+    };
+    // A template by its `# Source:` path (`chart/templates/x.yaml`).
+    let template = |src: &str| -> Option<(String, String)> {
+        let rel = src.split_once('/')?.1;
+        let p = dir.join(rel);
+        let text = std::fs::read_to_string(&p).ok()?;
+        Some((p.display().to_string(), text))
     };
     let cf = crate::engine::chart::fix_chart(
         &name,
@@ -648,9 +673,12 @@ fn fix_one_chart(
         index,
         args.lang,
         &render,
+        &template,
     );
     for h in &cf.human {
-        eprintln!("{name}: needs a human: the template builds {h}; podsec does not edit templates");
+        eprintln!(
+            "{name}: needs a human: the template builds {h} (no values key sets it and it is not literal YAML in the template)"
+        );
     }
     if let Some(why) = &cf.refused {
         eprintln!("{name}: the values fix was not kept: {why}");
@@ -658,11 +686,21 @@ fn fix_one_chart(
     let mut written = 0;
     if cf.refused.is_none() {
         for (file, key, field) in &cf.written {
-            eprintln!("{file}: set {key} (renders {field})");
+            if key.is_empty() {
+                eprintln!("{file}: wrote {field} where the template writes its securityContext");
+            } else {
+                eprintln!("{file}: set {key} (renders {field})");
+            }
         }
-        for (file, text) in &cf.values {
+        let templates_before: Vec<(String, String)> = cf
+            .templates
+            .iter()
+            .filter_map(|(f, _)| std::fs::read_to_string(f).ok().map(|t| (f.clone(), t)))
+            .collect();
+        for (file, text) in cf.values.iter().chain(&cf.templates) {
             let old = files
                 .iter()
+                .chain(&templates_before)
                 .find(|(f, _)| f == file)
                 .map(|(_, t)| t.as_str())
                 .unwrap_or("");
@@ -680,9 +718,15 @@ fn fix_one_chart(
         written = cf.written.len();
     }
     // What is left: the chart rendered as it now is (or would be).
-    let now = if cf.refused.is_none() && !cf.values.is_empty() {
-        let edited: Vec<String> = cf.values.iter().map(|(_, t)| t.clone()).collect();
-        render(&edited).unwrap_or_else(|_| rendered.to_string())
+    let now = if cf.refused.is_none() && !(cf.values.is_empty() && cf.templates.is_empty()) {
+        crate::input::forget_rendered(dir);
+        if args.diff {
+            let edited: Vec<String> = cf.values.iter().map(|(_, t)| t.clone()).collect();
+            let templates: Vec<(String, String)> = Vec::new();
+            render(&edited, &templates).unwrap_or_else(|_| rendered.to_string())
+        } else {
+            render(&[], &[]).unwrap_or_else(|_| rendered.to_string())
+        }
     } else {
         rendered.to_string()
     };

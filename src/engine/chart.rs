@@ -230,6 +230,9 @@ pub fn set_value(text: &str, path: &[String], value: &Value) -> Result<String, S
 pub struct ChartFix {
     /// The values files to write: `(file, new text)`.
     pub values: Vec<(String, String)>,
+    /// The templates to write: `(file, new text)`, for fields written
+    /// literally in them.
+    pub templates: Vec<(String, String)>,
     /// The fields written: `(values file, key path, rendered field)`.
     pub written: Vec<(String, String, String)>,
     /// Rendered fields no values key builds: a human edits the template.
@@ -253,7 +256,8 @@ pub fn fix_chart(
     threshold: Applicability,
     index: &ImageIndex,
     lang: Lang,
-    render: &dyn Fn(&[String]) -> Result<String, String>,
+    render: &dyn Fn(&[String], &[(String, String)]) -> Result<String, String>,
+    template: &dyn Fn(&str) -> Option<(String, String)>,
 ) -> ChartFix {
     let mut out = ChartFix::default();
     let Ok(outcome) = fix_text(chart, rendered, opts, threshold, index, lang) else {
@@ -261,10 +265,24 @@ pub fn fix_chart(
     };
     let wanted = changes(rendered, &outcome.text);
     let mut texts: Vec<(String, String)> = values.to_vec();
+    let mut templates: Vec<(String, String, String)> = Vec::new();
+    let sources = sources_of(rendered);
     let mut intended: Vec<Change> = Vec::new();
+    // Fields for templates: (source, object line, literal ancestor mapping, change, value).
+    let mut literal: Vec<(String, u32, String, Change, Value)> = Vec::new();
     for c in &wanted {
         let target = probe.and_then(|p| p.target_for(&c.kind, &c.name, &c.path));
         let (Some((file, keys)), Some(value)) = (target, &c.value) else {
+            // Written literally in the template: edited there, below.
+            if let Some(value) = &c.value
+                && let Some(src) = sources
+                    .iter()
+                    .find(|(k, n, _, _)| *k == c.kind && *n == c.name)
+                && let Some(anc) = ancestor(rendered, src.3, &c.path)
+            {
+                literal.push((src.2.clone(), src.3, anc, c.clone(), value.clone()));
+                continue;
+            }
             out.human.push(format!("{}/{}: {}", c.kind, c.name, c.path));
             continue;
         };
@@ -283,6 +301,50 @@ pub fn fix_chart(
                 .push(format!("{}/{}: {} ({why})", c.kind, c.name, c.path)),
         }
     }
+    // One insertion per literal mapping, holding all its new fields.
+    let mut groups: Vec<(String, u32, String, Vec<(Change, Value)>)> = Vec::new();
+    for (src, line, anc, c, v) in literal {
+        match groups
+            .iter_mut()
+            .find(|(s, l, a, _)| *s == src && *l == line && *a == anc)
+        {
+            Some(g) => g.3.push((c, v)),
+            None => groups.push((src, line, anc, vec![(c, v)])),
+        }
+    }
+    for (src, line, anc, fields) in groups {
+        let mut nested = serde_json::Map::new();
+        for (c, v) in &fields {
+            let rest = c.path[anc.len()..].trim_start_matches('.');
+            insert_path(&mut nested, rest, v.clone());
+        }
+        let current = templates
+            .iter()
+            .find(|(_, f, _)| *f == src)
+            .map(|(p, _, t)| (p.clone(), t.clone()))
+            .or_else(|| template(&src));
+        let edit = current.and_then(|(file, text)| {
+            literal_edit(&text, rendered, line, &anc, &Value::Object(nested)).map(|t| (file, t))
+        });
+        match edit {
+            Some((file, new)) => {
+                match templates.iter_mut().find(|(p, _, _)| *p == file) {
+                    Some(t) => t.2 = new,
+                    None => templates.push((file.clone(), src.clone(), new)),
+                }
+                for (c, _) in fields {
+                    out.written
+                        .push((file.clone(), String::new(), c.path.clone()));
+                    intended.push(c);
+                }
+            }
+            None => {
+                for (c, _) in fields {
+                    out.human.push(format!("{}/{}: {}", c.kind, c.name, c.path));
+                }
+            }
+        }
+    }
     out.rendered = Some(outcome);
     if intended.is_empty() {
         return out;
@@ -295,7 +357,11 @@ pub fn fix_chart(
         .filter(|((_, new), (_, old))| new != old)
         .map(|((_, new), _)| new.clone())
         .collect();
-    let again = match render(&edited) {
+    let template_texts: Vec<(String, String)> = templates
+        .iter()
+        .map(|(_, src, t)| (src.clone(), t.clone()))
+        .collect();
+    let again = match render(&edited, &template_texts) {
         Ok(t) => t,
         Err(e) => {
             out.refused = Some(format!("rendering with the fixed values failed: {e}"));
@@ -341,5 +407,138 @@ pub fn fix_chart(
         .filter(|((_, new), (_, old))| new != old)
         .map(|((f, new), _)| (f, new))
         .collect();
+    out.templates = templates.into_iter().map(|(p, _, t)| (p, t)).collect();
     out
+}
+
+/// Each rendered object's `(kind, name, # Source: path, first line)`.
+fn sources_of(rendered: &str) -> Vec<(String, String, String, u32)> {
+    let mut out = Vec::new();
+    let map = crate::input::render::SourceMap::helm(rendered, None);
+    for doc in crate::source::yaml::Documents::new(rendered).flatten() {
+        let Some(root) = doc.root else { continue };
+        let line = doc.node(root).pos.line;
+        let kind = doc
+            .get(root, "kind")
+            .map(|(_, v)| doc.key_str(v).into_owned());
+        let name = doc
+            .get(root, "metadata")
+            .and_then(|(_, m)| doc.get(m, "name"))
+            .map(|(_, v)| doc.key_str(v).into_owned());
+        if let (Some(k), Some(n), Some(s)) = (kind, name, map.at(line)) {
+            out.push((k, n, s.to_string(), line));
+        }
+    }
+    out
+}
+
+/// Sets `rest` (`a.b.c`) in a JSON map, creating the mappings on the way.
+fn insert_path(map: &mut serde_json::Map<String, Value>, rest: &str, v: Value) {
+    match rest.split_once('.') {
+        None => {
+            map.insert(rest.to_string(), v);
+        }
+        Some((first, tail)) => {
+            let e = map
+                .entry(first.to_string())
+                .or_insert_with(|| Value::Object(Default::default()));
+            if let Value::Object(m) = e {
+                insert_path(m, tail, v);
+            }
+        }
+    }
+}
+
+/// The deepest mapping above the field `path` that the rendering of the
+/// object at `first_line` has, when the rest of the path is keys only.
+fn ancestor(rendered: &str, first_line: u32, path: &str) -> Option<String> {
+    let doc = crate::source::yaml::Documents::new(rendered)
+        .flatten()
+        .find(|d| d.root.is_some_and(|r| d.node(r).pos.line == first_line))?;
+    let root = doc.root?;
+    let mut p = path;
+    while let Some((parent, _)) = p.rsplit_once('.') {
+        if parent.ends_with(']') {
+            return None;
+        }
+        let (node, exact) = crate::input::render::walk(&doc, root, parent);
+        if exact {
+            let value = doc
+                .pairs
+                .iter()
+                .find(|(k, _)| *k == node)
+                .map(|(_, v)| doc.resolve(*v))?;
+            return matches!(doc.kind(value), crate::source::NodeKind::Map(_))
+                .then(|| parent.to_string());
+        }
+        p = parent;
+    }
+    None
+}
+
+/// Writes fields into a template where their mapping (`anc`, a field path)
+/// is literal YAML: the mapping's key line (`securityContext:`) must occur
+/// once in the template at the indentation it renders at, with its entries
+/// on the lines below; the new entries go first among them. `None` when
+/// that cannot be told (the caller leaves the fields to a human; the
+/// re-render checks the rest).
+fn literal_edit(
+    template: &str,
+    rendered: &str,
+    first_line: u32,
+    anc: &str,
+    fields: &Value,
+) -> Option<String> {
+    let key_of = anc.rsplit(['.', ']']).next()?;
+    if key_of.is_empty() {
+        return None;
+    }
+    let doc = crate::source::yaml::Documents::new(rendered)
+        .flatten()
+        .find(|d| d.root.is_some_and(|r| d.node(r).pos.line == first_line))?;
+    let root = doc.root?;
+    let (node, exact) = crate::input::render::walk(&doc, root, anc);
+    if !exact {
+        return None;
+    }
+    let col = doc.node(node).pos.col as usize;
+    let wanted = format!("{}{key_of}:", " ".repeat(col - 1));
+    let lines: Vec<&str> = template.lines().collect();
+    let hits: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.trim_end() == wanted)
+        .map(|(i, _)| i)
+        .collect();
+    let [at] = hits[..] else { return None };
+    // The entries' indentation: the next line's, when deeper.
+    let next = lines.get(at + 1)?;
+    let child = next.len() - next.trim_start().len();
+    if child <= col - 1 || next.trim_start().starts_with("{{") {
+        return None;
+    }
+    let Value::Object(m) = fields else {
+        return None;
+    };
+    let body: Vec<&str> = lines[at + 1..]
+        .iter()
+        .take_while(|l| l.trim().is_empty() || l.len() - l.trim_start().len() >= child)
+        .copied()
+        .collect();
+    if m.keys().any(|k| {
+        body.iter().any(|l| {
+            l.len() - l.trim_start().len() == child && l.trim_start().starts_with(&format!("{k}:"))
+        })
+    }) {
+        return None;
+    }
+    let pad = " ".repeat(child);
+    let block: String = super::kustomize::to_yaml(fields)
+        .lines()
+        .map(|l| format!("{pad}{l}\n"))
+        .collect();
+    let offset: usize = lines[..=at].iter().map(|l| l.len() + 1).sum();
+    let mut out = template.to_string();
+    out.insert_str(offset.min(out.len()), &block);
+    Some(out)
 }

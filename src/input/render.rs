@@ -601,6 +601,16 @@ fn field_in(
 
 /// Follows a diagnostic's field path (`spec.containers[name=a].x`,
 /// `volumes[0]`) as far as it goes: the node reached (the key node of the
+/// Follows a diagnostic's field path: the node reached and whether the
+/// whole path exists (see `walk_path`).
+pub fn walk(
+    doc: &crate::source::Doc<'_>,
+    root: crate::source::NodeId,
+    path: &str,
+) -> (crate::source::NodeId, bool) {
+    walk_path(doc, root, path)
+}
+
 /// last mapping entry) and whether it went all the way.
 fn walk_path(
     doc: &crate::source::Doc<'_>,
