@@ -225,6 +225,10 @@ pub fn set_value(text: &str, path: &[String], value: &Value) -> Result<String, S
     Ok(out)
 }
 
+/// Renders the chart with extra values files (their texts) and changed
+/// templates (`(# Source: path, text)`).
+pub type Render = dyn Fn(&[String], &[(String, String)]) -> Result<String, String>;
+
 /// What a chart fix does.
 #[derive(Debug, Default)]
 pub struct ChartFix {
@@ -256,7 +260,7 @@ pub fn fix_chart(
     threshold: Applicability,
     index: &ImageIndex,
     lang: Lang,
-    render: &dyn Fn(&[String], &[(String, String)]) -> Result<String, String>,
+    render: &Render,
     template: &dyn Fn(&str) -> Option<(String, String)>,
 ) -> ChartFix {
     let mut out = ChartFix::default();
@@ -514,7 +518,7 @@ fn literal_edit(
     // The entries' indentation: the next line's, when deeper.
     let next = lines.get(at + 1)?;
     let child = next.len() - next.trim_start().len();
-    if child <= col - 1 || next.trim_start().starts_with("{{") {
+    if child < col || next.trim_start().starts_with("{{") {
         return None;
     }
     let Value::Object(m) = fields else {
