@@ -227,7 +227,7 @@ pub fn set_value(text: &str, path: &[String], value: &Value) -> Result<String, S
 
 /// Renders the chart with extra values files (their texts) and changed
 /// templates (`(# Source: path, text)`).
-pub type Render = dyn Fn(&[String], &[(String, String)]) -> Result<String, String>;
+pub type Render<'a> = dyn Fn(&[String], &[(String, String)]) -> Result<String, String> + 'a;
 
 /// What a chart fix does.
 #[derive(Debug, Default)]
@@ -260,7 +260,7 @@ pub fn fix_chart(
     threshold: Applicability,
     index: &ImageIndex,
     lang: Lang,
-    render: &Render,
+    render: &Render<'_>,
     template: &dyn Fn(&str) -> Option<(String, String)>,
 ) -> ChartFix {
     let mut out = ChartFix::default();
