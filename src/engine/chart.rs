@@ -306,7 +306,8 @@ pub fn fix_chart(
         }
     }
     // One insertion per literal mapping, holding all its new fields.
-    let mut groups: Vec<(String, u32, String, Vec<(Change, Value)>)> = Vec::new();
+    // (source, object line, literal mapping, its new fields)
+    let mut groups: Vec<LiteralGroup> = Vec::new();
     for (src, line, anc, c, v) in literal {
         match groups
             .iter_mut()
@@ -435,6 +436,10 @@ fn sources_of(rendered: &str) -> Vec<(String, String, String, u32)> {
     }
     out
 }
+
+/// New fields for one literal mapping of a template: its `# Source:` path,
+/// the object's first rendered line, the mapping's path, the fields.
+type LiteralGroup = (String, u32, String, Vec<(Change, Value)>);
 
 /// Sets `rest` (`a.b.c`) in a JSON map, creating the mappings on the way.
 fn insert_path(map: &mut serde_json::Map<String, Value>, rest: &str, v: Value) {
