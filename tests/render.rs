@@ -578,12 +578,15 @@ fn a_literal_security_context_is_fixed_in_its_template() {
     ]);
     // The app's securityContext is literal in the template; the sidecar's
     // comes from values.
+    // A vendored subchart's default is reported in its values.yaml.
     assert_eq!(
         out.stdout,
-        "podsec-edge/templates/deployment.yaml:1:1: PS102 [medium] container \"app\" does not set allowPrivilegeEscalation: false\npodsec-edge/values.yaml:10:3: PS102 [medium] container \"sidecar\" does not set allowPrivilegeEscalation: false\n",
+        "podsec-edge/charts/worker/values.yaml:2:1: PS102 [medium] container \"worker\" does not set allowPrivilegeEscalation: false\npodsec-edge/templates/deployment.yaml:1:1: PS102 [medium] container \"app\" does not set allowPrivilegeEscalation: false\npodsec-edge/values.yaml:10:3: PS102 [medium] container \"sidecar\" does not set allowPrivilegeEscalation: false\n",
         "{}",
         out.stderr
     );
+    let worker_values =
+        std::fs::read_to_string(d.path.join("podsec-edge/charts/worker/values.yaml")).unwrap();
     let out = d.run(&[
         "fix",
         "--helm",
@@ -606,6 +609,17 @@ fn a_literal_security_context_is_fixed_in_its_template() {
     );
     let v = std::fs::read_to_string(d.path.join("podsec-edge/values.yaml")).unwrap();
     assert!(v.contains("  # The sidecar's securityContext, rendered with toYaml.\n  securityContext:\n    allowPrivilegeEscalation: false\n"), "{v}");
+    // The subchart is overridden from the parent's values (the vendored
+    // chart is not edited), and `global` reaches the subchart's pod.
+    assert!(
+        v.contains("\nworker:\n  securityContext:\n    allowPrivilegeEscalation: false\n"),
+        "{v}"
+    );
+    assert!(v.contains("global:\n  # Every pod of the chart and its subcharts.\n  podSecurityContext:\n    runAsGroup: 10001\n"), "{v}");
+    assert_eq!(
+        std::fs::read_to_string(d.path.join("podsec-edge/charts/worker/values.yaml")).unwrap(),
+        worker_values
+    );
     let out = d.run(&[
         "pss",
         "--helm",
@@ -627,4 +641,74 @@ fn a_literal_security_context_is_fixed_in_its_template() {
         "podsec-edge",
     ]);
     assert!(!out.stdout.contains("sidecar"), "{}", out.stdout);
+}
+
+/// Every file of a tree, with its text.
+fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(tree(&p));
+        } else {
+            out.push((p.clone(), std::fs::read(&p).unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn every_test_chart_fixed_to_restricted_passes_or_names_what_a_human_must_do() {
+    let Some(helm) = helm() else { return };
+    let helm = helm.to_str().unwrap();
+    for chart in [
+        "mychart",
+        "ingress-nginx",
+        "metrics-server",
+        "nginx",
+        "podsec-edge",
+    ] {
+        let d = Dir::new("helm-every");
+        copy_chart(&d, chart);
+        let before = tree(&d.path.join(chart));
+        let fix = d.run(&[
+            "fix",
+            "--helm",
+            helm,
+            "--unsafe-fixes",
+            "--level",
+            "restricted",
+            chart,
+        ]);
+        assert_ne!(fix.code, 2, "{chart}: {}", fix.stderr);
+        let out = d.run(&["pss", "--helm", helm, "--level", "restricted", chart]);
+        // What still fails is what the fix said a human must do.
+        for line in out.stdout.lines() {
+            let object = line.split(": ").nth(1).unwrap_or("");
+            assert!(
+                fix.stderr
+                    .contains(&format!("needs a human: the template builds {object}")),
+                "{chart}: {line}\n{}",
+                fix.stderr
+            );
+        }
+        // Only values files change, and templates where they are literal.
+        for (path, bytes) in before {
+            let now = std::fs::read(&path).unwrap();
+            if now != bytes {
+                let name = path.file_name().unwrap().to_str().unwrap();
+                assert!(
+                    name == "values.yaml" || (chart == "podsec-edge" && name == "deployment.yaml"),
+                    "{chart}: {} changed",
+                    path.display()
+                );
+                assert!(
+                    !path.to_str().unwrap().contains("/charts/worker/"),
+                    "{chart}: a vendored subchart changed: {}",
+                    path.display()
+                );
+            }
+        }
+    }
 }

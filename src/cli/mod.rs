@@ -117,7 +117,11 @@ pub struct RenderArgs {
     #[arg(long, value_name = "NAME")]
     release_name: Option<String>,
     /// The namespace charts are rendered for (as `helm template -n`).
-    #[arg(long = "helm-namespace", value_name = "NAMESPACE")]
+    #[arg(
+        long = "helm-namespace",
+        visible_alias = "namespace",
+        value_name = "NAMESPACE"
+    )]
     helm_namespace: Option<String>,
     /// The Kubernetes version charts see (`.Capabilities.KubeVersion`).
     #[arg(long, value_name = "VERSION")]

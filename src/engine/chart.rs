@@ -472,6 +472,11 @@ fn ancestor(rendered: &str, first_line: u32, path: &str) -> Option<String> {
         }
         let (node, exact) = crate::input::render::walk(&doc, root, parent);
         if exact {
+            // Only inside a securityContext the template writes out: a
+            // template without one builds the field (a human adds it).
+            if !parent.split('.').any(|s| s == "securityContext") {
+                return None;
+            }
             let value = doc
                 .pairs
                 .iter()

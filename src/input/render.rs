@@ -682,6 +682,11 @@ pub struct ValuesKey {
 pub struct ValuesProbe {
     /// The values mappings: `(file, key path, line, column)`.
     keys: Vec<(String, Vec<String>, u32, u32)>,
+    /// Where each key sits in the parent chart's values: a subchart's
+    /// keys under the subchart's name.
+    prefixes: Vec<Vec<String>>,
+    /// The parent chart's `values.yaml`, as reported (fixes go there).
+    parent: Option<String>,
     /// `(kind, name, rendered mapping path, probe index)`.
     landed: Vec<(String, String, String, usize)>,
     /// The values files' texts, for keys inside a mapping.
@@ -693,20 +698,46 @@ impl ValuesProbe {
     /// file). `None` when there is nothing to probe or the probe render
     /// fails (then provenance is not claimed).
     pub fn new(dir: &Path) -> Option<ValuesProbe> {
-        let mut files = vec![dir.join("values.yaml")];
-        files.extend(options().values);
+        // Lowest precedence first: vendored subcharts' defaults (under
+        // their names), the chart's values.yaml, then each -f file.
+        let mut files: Vec<(PathBuf, Vec<String>)> = Vec::new();
+        if let Ok(entries) = std::fs::read_dir(dir.join("charts")) {
+            let mut subs: Vec<PathBuf> = entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.join("values.yaml").is_file())
+                .collect();
+            subs.sort();
+            for sub in subs {
+                let name = sub
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("")
+                    .to_string();
+                files.push((sub.join("values.yaml"), vec![name]));
+            }
+        }
+        files.push((dir.join("values.yaml"), Vec::new()));
+        files.extend(options().values.into_iter().map(|f| (f, Vec::new())));
         let mut keys = Vec::new();
+        let mut prefixes = Vec::new();
         let mut texts = Vec::new();
-        for f in &files {
+        let mut parent = None;
+        for (f, prefix) in &files {
             let Ok(text) = std::fs::read_to_string(f) else {
                 continue;
             };
             let shown = crate::config::relative_to_cwd(&crate::config::absolute(f));
+            if prefix.is_empty() && parent.is_none() && f == &dir.join("values.yaml") {
+                parent = Some(shown.clone());
+            }
             let stream = crate::source::yaml::parse(&text);
             if let Some(doc) = stream.docs.first()
                 && let Some(root) = doc.root
             {
+                let before = keys.len();
                 mappings(doc, root, &mut Vec::new(), &shown, &mut keys);
+                prefixes.extend(std::iter::repeat_n(prefix.clone(), keys.len() - before));
             }
             texts.push((shown, text));
         }
@@ -731,7 +762,9 @@ impl ValuesProbe {
             }
         }
         for (i, (_, path, _, _)) in keys.iter().enumerate() {
-            insert(&mut overlay, path, i);
+            let mut full = prefixes[i].clone();
+            full.extend(path.iter().cloned());
+            insert(&mut overlay, &full, i);
         }
         let file = std::env::temp_dir().join(format!(
             "podsec-probe-{}-{}.json",
@@ -804,6 +837,8 @@ impl ValuesProbe {
         }
         Some(ValuesProbe {
             keys,
+            prefixes,
+            parent,
             landed,
             texts,
         })
@@ -831,9 +866,17 @@ impl ValuesProbe {
             return None;
         }
         let (file, keys, _, _) = self.keys.get(n)?;
-        let mut keys = keys.clone();
-        keys.extend(rest.split('.').filter(|s| !s.is_empty()).map(String::from));
-        Some((file.clone(), keys))
+        // A subchart's default is overridden from the parent chart's
+        // values, which the user owns (the vendored subchart stays as is).
+        let prefix = self.prefixes.get(n)?;
+        let (file, mut full) = if prefix.is_empty() {
+            (file.clone(), Vec::new())
+        } else {
+            (self.parent.clone()?, prefix.clone())
+        };
+        full.extend(keys.iter().cloned());
+        full.extend(rest.split('.').filter(|s| !s.is_empty()).map(String::from));
+        Some((file, full))
     }
 
     /// The values key that builds the field `path` of the object, if a
