@@ -712,3 +712,51 @@ fn every_test_chart_fixed_to_restricted_passes_or_names_what_a_human_must_do() {
         }
     }
 }
+
+#[test]
+fn chart_fixes_hold_under_other_values() {
+    // For several starting values (a sidecar on or off, a weak field set
+    // in values, an override of the pod's securityContext), the fix
+    // re-renders to objects that pass restricted, and a second fix finds
+    // nothing more to write.
+    let Some(helm) = helm() else { return };
+    let helm = helm.to_str().unwrap();
+    let cases = [
+        "",
+        "sidecar:\n  enabled: false\n",
+        "sidecar:\n  securityContext:\n    allowPrivilegeEscalation: true\n",
+        "podSecurityContext:\n  fsGroup: 2000\n",
+    ];
+    for (i, extra) in cases.iter().enumerate() {
+        let d = Dir::new("helm-property");
+        copy_chart(&d, "podsec-edge");
+        let mut args = vec!["--helm", helm];
+        if !extra.is_empty() {
+            d.create("extra.yaml", extra);
+            args.extend(["-f", "extra.yaml"]);
+        }
+        let run = |cmd: &[&str]| {
+            let mut all: Vec<&str> = cmd.to_vec();
+            all.extend(&args);
+            all.push("podsec-edge");
+            d.run(&all)
+        };
+        let fix = run(&["fix", "--unsafe-fixes", "--level", "restricted"]);
+        assert_ne!(fix.code, 2, "case {i}: {}", fix.stderr);
+        let out = run(&["pss", "--level", "restricted"]);
+        assert_eq!(out.code, 0, "case {i}: {}\n{}", out.stdout, fix.stderr);
+        let snapshot = (
+            tree(&d.path.join("podsec-edge")),
+            std::fs::read(d.path.join("extra.yaml")).ok(),
+        );
+        run(&["fix", "--unsafe-fixes", "--level", "restricted"]);
+        assert_eq!(
+            (
+                tree(&d.path.join("podsec-edge")),
+                std::fs::read(d.path.join("extra.yaml")).ok()
+            ),
+            snapshot,
+            "case {i}: a second fix changed files"
+        );
+    }
+}

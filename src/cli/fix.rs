@@ -616,46 +616,62 @@ fn fix_one_chart(
     index: &crate::dockerfile::index::ImageIndex,
     args: &Args,
 ) -> Result<(usize, usize, usize, usize), InputError> {
-    use crate::input::render::{ValuesProbe, helm_template};
+    use crate::input::render::ValuesProbe;
     let name = dir.display().to_string();
     let probe = ValuesProbe::new(dir);
     let files: Vec<(String, String)> = probe
         .as_ref()
         .map(|p| p.files().to_vec())
         .unwrap_or_default();
-    // Renders with extra values files and, when templates change, from a
-    // copy of the chart holding the changed templates (`# Source:` paths).
-    let render = |extra: &[String], templates: &[(String, String)]| -> Result<String, String> {
-        let mut paths = Vec::new();
-        for (i, t) in extra.iter().enumerate() {
-            let p =
-                std::env::temp_dir().join(format!("podsec-values-{}-{i}.yaml", std::process::id()));
-            std::fs::write(&p, t).map_err(|e| e.to_string())?;
-            paths.push(p);
-        }
-        let scratch = std::env::temp_dir().join(format!("podsec-chart-{}", std::process::id()));
-        let copy = scratch.join(dir.file_name().and_then(|n| n.to_str()).unwrap_or("chart"));
-        let from = if templates.is_empty() {
-            dir.to_path_buf()
-        } else {
-            let _ = std::fs::remove_dir_all(&scratch);
-            copy_tree(dir, &copy).map_err(|e| e.to_string())?;
-            for (src, text) in templates {
-                let rel = src.split_once('/').map_or(src.as_str(), |(_, r)| r);
-                std::fs::write(copy.join(rel), text).map_err(|e| e.to_string())?;
+    // Renders with changed values files in their own places: the chart's
+    // values.yaml (and changed templates) in a copy of the chart, a changed
+    // `-f` file as a temporary file where it was in the list.
+    let render =
+        |values: &[(String, String)], templates: &[(String, String)]| -> Result<String, String> {
+            let shown = |p: &Path| crate::config::relative_to_cwd(&crate::config::absolute(p));
+            let own = shown(&dir.join("values.yaml"));
+            let mut temps = Vec::new();
+            let mut list = Vec::new();
+            for (i, f) in crate::input::render::values_files().into_iter().enumerate() {
+                match values.iter().find(|(name, _)| *name == shown(&f)) {
+                    Some((_, text)) => {
+                        let p = std::env::temp_dir()
+                            .join(format!("podsec-values-{}-{i}.yaml", std::process::id()));
+                        std::fs::write(&p, text).map_err(|e| e.to_string())?;
+                        temps.push(p.clone());
+                        list.push(p);
+                    }
+                    None => list.push(f),
+                }
             }
-            copy.clone()
+            let own_text = values.iter().find(|(name, _)| *name == own).map(|(_, t)| t);
+            let scratch = std::env::temp_dir().join(format!("podsec-chart-{}", std::process::id()));
+            let copy = scratch.join(dir.file_name().and_then(|n| n.to_str()).unwrap_or("chart"));
+            let copied = !templates.is_empty() || own_text.is_some();
+            let from = if copied {
+                let _ = std::fs::remove_dir_all(&scratch);
+                copy_tree(dir, &copy).map_err(|e| e.to_string())?;
+                if let Some(t) = own_text {
+                    std::fs::write(copy.join("values.yaml"), t).map_err(|e| e.to_string())?;
+                }
+                for (src, text) in templates {
+                    let rel = src.split_once('/').map_or(src.as_str(), |(_, r)| r);
+                    std::fs::write(copy.join(rel), text).map_err(|e| e.to_string())?;
+                }
+                copy.clone()
+            } else {
+                dir.to_path_buf()
+            };
+            let r = crate::input::render::helm_template_values(&from, &list);
+            for p in &temps {
+                let _ = std::fs::remove_file(p);
+            }
+            if copied {
+                let _ = std::fs::remove_dir_all(&scratch);
+            }
+            r.map_err(|e| e.message)
+                .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
         };
-        let r = helm_template(&from, &paths);
-        for p in &paths {
-            let _ = std::fs::remove_file(p);
-        }
-        if !templates.is_empty() {
-            let _ = std::fs::remove_dir_all(&scratch);
-        }
-        r.map_err(|e| e.message)
-            .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
-    };
     // A template by its `# Source:` path (`chart/templates/x.yaml`).
     let template = |src: &str| -> Option<(String, String)> {
         let rel = src.split_once('/')?.1;
@@ -721,9 +737,8 @@ fn fix_one_chart(
     let now = if cf.refused.is_none() && !(cf.values.is_empty() && cf.templates.is_empty()) {
         crate::input::forget_rendered(dir);
         if args.diff {
-            let edited: Vec<String> = cf.values.iter().map(|(_, t)| t.clone()).collect();
             let templates: Vec<(String, String)> = Vec::new();
-            render(&edited, &templates).unwrap_or_else(|_| rendered.to_string())
+            render(&cf.values, &templates).unwrap_or_else(|_| rendered.to_string())
         } else {
             render(&[], &[]).unwrap_or_else(|_| rendered.to_string())
         }

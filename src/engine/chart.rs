@@ -225,9 +225,11 @@ pub fn set_value(text: &str, path: &[String], value: &Value) -> Result<String, S
     Ok(out)
 }
 
-/// Renders the chart with extra values files (their texts) and changed
-/// templates (`(# Source: path, text)`).
-pub type Render<'a> = dyn Fn(&[String], &[(String, String)]) -> Result<String, String> + 'a;
+/// Renders the chart with changed values files (`(file as reported, text)`,
+/// each in its own place among the values) and changed templates (`(#
+/// Source: path, text)`).
+pub type Render<'a> =
+    dyn Fn(&[(String, String)], &[(String, String)]) -> Result<String, String> + 'a;
 
 /// What a chart fix does.
 #[derive(Debug, Default)]
@@ -356,11 +358,11 @@ pub fn fix_chart(
     }
     // Render again with the edited values on top, and hold the result to
     // the intended fields.
-    let edited: Vec<String> = texts
+    let edited: Vec<(String, String)> = texts
         .iter()
         .zip(values)
         .filter(|((_, new), (_, old))| new != old)
-        .map(|((_, new), _)| new.clone())
+        .map(|((f, new), _)| (f.clone(), new.clone()))
         .collect();
     let template_texts: Vec<(String, String)> = templates
         .iter()

@@ -69,13 +69,26 @@ fn error(dir: &Path, message: String) -> InputError {
 /// `helm template` of the chart at `dir`, with the command line's values
 /// and `extra` values files after them.
 pub fn helm_template(dir: &Path, extra: &[PathBuf]) -> Result<Vec<u8>, InputError> {
+    let mut values = options().values;
+    values.extend(extra.iter().cloned());
+    helm_template_values(dir, &values)
+}
+
+/// The command line's `-f` files, as given.
+pub fn values_files() -> Vec<PathBuf> {
+    options().values
+}
+
+/// `helm template` with exactly these values files (in order) and the
+/// command line's other options.
+pub fn helm_template_values(dir: &Path, values: &[PathBuf]) -> Result<Vec<u8>, InputError> {
     let o = options();
     let bin = helm_binary();
     let mut cmd = Command::new(&bin);
     cmd.arg("template")
         .arg(o.release_name.as_deref().unwrap_or("release-name"))
         .arg(dir);
-    for v in o.values.iter().chain(extra) {
+    for v in values {
         cmd.arg("--values").arg(v);
     }
     for (flag, list) in [
