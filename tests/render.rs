@@ -32,9 +32,8 @@ fn helm() -> Option<PathBuf> {
 /// Whether kubectl is on PATH. Without it the Kustomize tests skip,
 /// unless CI asks for them (PODSEC_REQUIRE_KUBECTL).
 fn kubectl() -> bool {
-    let found = std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|d| d.join("kubectl").is_file())
-    });
+    let found = std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join("kubectl").is_file()));
     if !found {
         assert!(
             std::env::var_os("PODSEC_REQUIRE_KUBECTL").is_none(),
