@@ -4,9 +4,11 @@
 //! [`source`] (text → span trees) → [`model`] (workloads, effective
 //! security context) → [`pss`] (the admission controller's evaluator) →
 //! [`rules`] (the rulebook) → [`fix`] (byte-range edits and the validation
-//! gate) → [`input`] (files, directories, stdin) → [`engine`] (per-file
-//! scan, pss and fix pipelines) → [`output`] (renderers) → [`cli`] (the
-//! front end, which alone does I/O besides reading inputs).
+//! gate) → [`config`] (podsec.toml, suppressions, baselines) → [`input`]
+//! (files, directories, stdin, Helm charts and Kustomize roots rendered and
+//! mapped back) → [`engine`] (per-file scan, pss, fix, chart-fix and
+//! cluster-report pipelines) → [`output`] (renderers) → [`cli`] (the front
+//! end, which alone does I/O besides reading and rendering inputs).
 
 pub mod cli;
 pub mod config;
