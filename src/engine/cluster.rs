@@ -227,12 +227,8 @@ impl Inventory {
                         }
                     })
                     .collect();
-                gs.sort_by(|a, b| {
-                    b.workloads
-                        .len()
-                        .cmp(&a.workloads.len())
-                        .then(a.warning.cmp(&b.warning))
-                });
+                // Sorted as the controller sorts its warning lines.
+                gs.sort_by(|a, b| a.warning.cmp(&b.warning));
                 blocked.push(Blocked {
                     level: level.as_str(),
                     heading: format!(
