@@ -3,6 +3,7 @@
 //! (the admission controller's verdicts), `fix` (apply → gate → re-scan →
 //! repeat) and `kustomize` (fixes as patches). Pure: text in, results out.
 
+pub mod admission;
 pub mod chart;
 pub mod cluster;
 pub mod fix;
