@@ -22,6 +22,8 @@ pub mod model;
 pub mod output;
 pub mod pss;
 pub mod rules;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod source;
 
 // mimalloc: podsec allocates many small, short-lived values (libyaml's

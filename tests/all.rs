@@ -13,6 +13,8 @@ mod render;
 mod robust;
 mod rules;
 mod scan_cli;
+#[cfg(feature = "serve")]
+mod serve;
 mod stream;
 mod util;
 mod yaml;

@@ -157,6 +157,14 @@ impl ConfigArgs {
     }
 }
 
+/// `podsec serve --mode`.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ServeMode {
+    Enforce,
+    Warn,
+    Audit,
+}
+
 #[derive(Subcommand)]
 enum ClusterCommand {
     /// Per namespace: its Pod Security labels, the strictest level every
@@ -388,6 +396,44 @@ enum Command {
     Baseline {
         #[command(subcommand)]
         action: BaselineCommand,
+    },
+    /// Run the admission webhook: HTTPS (rustls), `POST /validate` for
+    /// AdmissionReviews (Pods enforced in the controller's words,
+    /// controllers warned), `/healthz`, `/readyz`, `/metrics`.
+    #[cfg(feature = "serve")]
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "0.0.0.0:10250")]
+        addr: std::net::SocketAddr,
+        /// The serving certificate (PEM), read again when the file changes.
+        #[arg(long, value_name = "FILE")]
+        tls_cert: std::path::PathBuf,
+        /// The certificate's private key (PEM).
+        #[arg(long, value_name = "FILE")]
+        tls_key: std::path::PathBuf,
+        /// The level enforced: privileged, baseline or restricted.
+        #[arg(long, default_value = "restricted", value_parser = parse_level)]
+        level: Level,
+        /// Policy version: `latest` or `v1.N`.
+        #[arg(long, default_value = "latest", value_parser = parse_version)]
+        version: Version,
+        /// What a violation does: enforce (deny Pods), warn (allow with
+        /// warnings) or audit (allow with audit annotations).
+        #[arg(long, value_enum, default_value = "enforce")]
+        mode: ServeMode,
+        /// Also deny workload controllers whose pods would be denied (by
+        /// default they are allowed with a warning).
+        #[arg(long)]
+        enforce_controllers: bool,
+        /// A namespace not evaluated (repeatable).
+        #[arg(long, value_name = "NAMESPACE")]
+        exempt_namespace: Vec<String>,
+        /// A user whose requests are not evaluated (repeatable).
+        #[arg(long, value_name = "USER")]
+        exempt_user: Vec<String>,
+        /// A runtimeClassName whose pods are not evaluated (repeatable).
+        #[arg(long, value_name = "CLASS")]
+        exempt_runtime_class: Vec<String>,
     },
     /// Which Pod Security labels each namespace of a cluster can take today
     /// (from a `kubectl get -A -o json` dump).
@@ -662,6 +708,39 @@ pub fn main() -> ExitCode {
                 stdin_name: None,
                 report_to_stderr: false,
                 threads: par::default_threads(),
+            })
+        }
+        #[cfg(feature = "serve")]
+        Command::Serve {
+            addr,
+            tls_cert,
+            tls_key,
+            level,
+            version,
+            mode,
+            enforce_controllers,
+            exempt_namespace,
+            exempt_user,
+            exempt_runtime_class,
+        } => {
+            use crate::engine::admission::{Mode, Policy};
+            crate::serve::run(crate::serve::Args {
+                addr,
+                cert: tls_cert,
+                key: tls_key,
+                policy: Policy {
+                    level,
+                    version,
+                    mode: match mode {
+                        ServeMode::Enforce => Mode::Enforce,
+                        ServeMode::Warn => Mode::Warn,
+                        ServeMode::Audit => Mode::Audit,
+                    },
+                    enforce_controllers,
+                    exempt_namespaces: exempt_namespace,
+                    exempt_users: exempt_user,
+                    exempt_runtime_classes: exempt_runtime_class,
+                },
             })
         }
         Command::Cluster {
