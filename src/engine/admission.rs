@@ -1,6 +1,6 @@
 //! Admission decisions: an `AdmissionReview` in, the review's response
 //! out, by the same evaluator `podsec pss` uses. Pure (no I/O): the
-//! webhook front end (`podsec serve`, not built yet) only moves bytes.
+//! webhook front end (`podsec serve`, `src/serve/`) only moves bytes.
 //!
 //! What is decided follows the Pod Security admission controller
 //! (../shared/spec/pss.md): Pods are enforced, workload controllers get
