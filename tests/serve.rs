@@ -170,3 +170,68 @@ fn webhook_over_https() {
         "{logs:?}"
     );
 }
+
+#[test]
+fn mutate_returns_a_patch_that_applies_and_converges() {
+    let d = Dir::new("serve-mutate");
+    cert(&d, "a", "podsec-a");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_podsec"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--tls-cert",
+            "a.pem",
+            "--tls-key",
+            "a.key",
+            "--mutate-unsafe",
+        ])
+        .current_dir(&d.path)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let log: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    let base =
+        format!("https://{}", log["addr"].as_str().unwrap()).replace("127.0.0.1", "localhost");
+    let drain = std::thread::spawn(move || lines.map_while(Result::ok).count());
+    d.create("pod.json", review("Pod", "pods", WEAK_POD));
+    let (code, body) = curl(
+        &d,
+        "a.pem",
+        &format!("{base}/mutate"),
+        &["--data-binary", "@pod.json"],
+    );
+    assert_eq!(code, "200", "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["response"]["allowed"], true);
+    assert_eq!(v["response"]["patchType"], "JSONPatch");
+    // Decode with Python's base64 and apply the patch with the engine's
+    // applier; sent again, the patched Pod gets no patch.
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import base64,sys; sys.stdout.write(base64.b64decode(sys.argv[1]).decode())",
+            v["response"]["patch"].as_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let ops: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let pod: serde_json::Value = serde_json::from_str(WEAK_POD).unwrap();
+    let patched = podsec::engine::admission::apply_patch(&pod, &ops).unwrap();
+    d.create("again.json", review("Pod", "pods", &patched.to_string()));
+    let (_, body) = curl(
+        &d,
+        "a.pem",
+        &format!("{base}/mutate"),
+        &["--data-binary", "@again.json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(v["response"].get("patch").is_none(), "{v}");
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    drain.join().unwrap();
+}

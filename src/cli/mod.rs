@@ -399,7 +399,8 @@ enum Command {
     },
     /// Run the admission webhook: HTTPS (rustls), `POST /validate` for
     /// AdmissionReviews (Pods enforced in the controller's words,
-    /// controllers warned), `/healthz`, `/readyz`, `/metrics`.
+    /// controllers warned), `POST /mutate` (podsec's fixes as a JSONPatch),
+    /// `/healthz`, `/readyz`, `/metrics`.
     #[cfg(feature = "serve")]
     Serve {
         /// Address to listen on.
@@ -434,6 +435,10 @@ enum Command {
         /// A runtimeClassName whose pods are not evaluated (repeatable).
         #[arg(long, value_name = "CLASS")]
         exempt_runtime_class: Vec<String>,
+        /// `/mutate` also applies the unsafe fixes (those that change what
+        /// the container may do); by default only the safe ones.
+        #[arg(long)]
+        mutate_unsafe: bool,
     },
     /// Which Pod Security labels each namespace of a cluster can take today
     /// (from a `kubectl get -A -o json` dump).
@@ -722,9 +727,15 @@ pub fn main() -> ExitCode {
             exempt_namespace,
             exempt_user,
             exempt_runtime_class,
+            mutate_unsafe,
         } => {
-            use crate::engine::admission::{Mode, Policy};
+            use crate::engine::admission::{Mode, MutatePolicy, Policy};
             crate::serve::run(crate::serve::Args {
+                mutate: MutatePolicy {
+                    unsafe_fixes: mutate_unsafe,
+                    exempt_namespaces: exempt_namespace.clone(),
+                    exempt_users: exempt_user.clone(),
+                },
                 addr,
                 cert: tls_cert,
                 key: tls_key,

@@ -413,3 +413,276 @@ mod tests {
         );
     }
 }
+
+/// What `/mutate` applies: the safe fixes, or the unsafe ones too.
+#[derive(Clone, Debug)]
+pub struct MutatePolicy {
+    pub unsafe_fixes: bool,
+    pub exempt_namespaces: Vec<String>,
+    pub exempt_users: Vec<String>,
+}
+
+/// RFC 4648 base64 (the AdmissionReview's `patch` field).
+pub fn base64(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn pointer_escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// An RFC 6902 patch that turns `from` into `to`: members added, removed
+/// and replaced; arrays of one length item by item, others replaced whole.
+pub fn json_patch(from: &Value, to: &Value) -> Vec<Value> {
+    fn walk(path: &str, a: &Value, b: &Value, out: &mut Vec<Value>) {
+        if a == b {
+            return;
+        }
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) => {
+                for (k, bv) in y {
+                    let p = format!("{path}/{}", pointer_escape(k));
+                    match x.get(k) {
+                        Some(av) => walk(&p, av, bv, out),
+                        None => out.push(json!({"op": "add", "path": p, "value": bv})),
+                    }
+                }
+                for k in x.keys().filter(|k| !y.contains_key(*k)) {
+                    out.push(
+                        json!({"op": "remove", "path": format!("{path}/{}", pointer_escape(k))}),
+                    );
+                }
+            }
+            (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+                for (i, (av, bv)) in x.iter().zip(y).enumerate() {
+                    walk(&format!("{path}/{i}"), av, bv, out);
+                }
+            }
+            _ => out.push(json!({"op": "replace", "path": path, "value": b})),
+        }
+    }
+    let mut out = Vec::new();
+    walk("", from, to, &mut out);
+    out
+}
+
+/// Applies an RFC 6902 patch made of add, remove and replace operations
+/// (what `json_patch` writes); `Err` when an operation does not apply.
+pub fn apply_patch(doc: &Value, ops: &[Value]) -> Result<Value, String> {
+    let mut doc = doc.clone();
+    for op in ops {
+        let path = op["path"].as_str().ok_or("an operation has no path")?;
+        let (parent, last) = match path.rsplit_once('/') {
+            Some(p) => p,
+            None => return Err(format!("bad path {path:?}")),
+        };
+        let last = last.replace("~1", "/").replace("~0", "~");
+        let target = if parent.is_empty() {
+            &mut doc
+        } else {
+            doc.pointer_mut(parent)
+                .ok_or_else(|| format!("no {parent:?} to apply {path:?} to"))?
+        };
+        match (op["op"].as_str(), target) {
+            (Some("add" | "replace"), Value::Object(m)) => {
+                if op["op"] == "replace" && !m.contains_key(&last) {
+                    return Err(format!("nothing to replace at {path:?}"));
+                }
+                m.insert(last, op["value"].clone());
+            }
+            (Some("replace"), Value::Array(a)) => {
+                let i: usize = last.parse().map_err(|_| format!("bad index in {path:?}"))?;
+                *a.get_mut(i).ok_or_else(|| format!("no item at {path:?}"))? = op["value"].clone();
+            }
+            (Some("remove"), Value::Object(m)) => {
+                m.remove(&last)
+                    .ok_or_else(|| format!("nothing to remove at {path:?}"))?;
+            }
+            (o, _) => return Err(format!("cannot apply {o:?} at {path:?}")),
+        }
+    }
+    Ok(doc)
+}
+
+/// Mutates one review: the fix engine's fixes (through its validation
+/// gate) as a JSONPatch. Ignored and exempt requests, and objects with
+/// nothing to fix, get no patch; the patched object sent again gets none.
+pub fn mutate(body: &[u8], policy: &MutatePolicy) -> Result<Value, String> {
+    let v: Value = serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
+    if v["kind"] != "AdmissionReview" {
+        return Err("not an AdmissionReview".into());
+    }
+    let api_version = v["apiVersion"]
+        .as_str()
+        .ok_or("the AdmissionReview has no apiVersion")?
+        .to_string();
+    let req = v
+        .get("request")
+        .ok_or("the AdmissionReview has no request")?;
+    let uid = req["uid"].as_str().ok_or("the request has no uid")?;
+    let mut response = json!({"uid": uid, "allowed": true});
+    let op = req["operation"].as_str().unwrap_or("");
+    let sub = req["subResource"].as_str().unwrap_or("");
+    let object = &req["object"];
+    let namespace = req["namespace"].as_str().unwrap_or("");
+    let user = req["userInfo"]["username"].as_str().unwrap_or("");
+    let skip = !(op == "CREATE" || op == "UPDATE")
+        || !sub.is_empty()
+        || object.is_null()
+        || policy.exempt_namespaces.iter().any(|n| n == namespace)
+        || policy.exempt_users.iter().any(|u| u == user);
+    if !skip {
+        let text = serde_json::to_string_pretty(object).map_err(|e| e.to_string())?;
+        let kind = object["kind"]
+            .as_str()
+            .unwrap_or("object")
+            .to_ascii_lowercase();
+        let opts = super::scan::Options::default();
+        let threshold = if policy.unsafe_fixes {
+            crate::fix::Applicability::Unsafe
+        } else {
+            crate::fix::Applicability::Safe
+        };
+        let index = crate::dockerfile::index::ImageIndex::default();
+        if let Ok(out) = super::fix::fix_text(
+            &format!("{kind}.json"),
+            &text,
+            &opts,
+            threshold,
+            &index,
+            crate::rules::Lang::En,
+        ) && let Ok(fixed) = serde_json::from_str::<Value>(&out.text)
+        {
+            let ops = json_patch(object, &fixed);
+            if !ops.is_empty() {
+                response["patchType"] = json!("JSONPatch");
+                response["patch"] = json!(base64(Value::Array(ops).to_string().as_bytes()));
+            }
+        }
+    }
+    Ok(json!({"apiVersion": api_version, "kind": "AdmissionReview", "response": response}))
+}
+
+#[cfg(test)]
+mod mutate_tests {
+    use super::*;
+
+    fn decode(s: &str) -> Vec<u8> {
+        let t = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = Vec::new();
+        let vals: Vec<u32> = s
+            .bytes()
+            .filter(|b| *b != b'=')
+            .map(|b| t.iter().position(|x| *x == b).unwrap() as u32)
+            .collect();
+        for c in vals.chunks(4) {
+            let n = c
+                .iter()
+                .enumerate()
+                .fold(0u32, |n, (i, v)| n | (v << (18 - 6 * i)));
+            for i in 0..c.len() - 1 {
+                out.push((n >> (16 - 8 * i)) as u8);
+            }
+        }
+        out
+    }
+
+    fn request(object: &Value) -> Vec<u8> {
+        serde_json::to_vec(&json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
+            "uid": "u-9", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+            "resource": {"group": "", "version": "v1", "resource": "pods"},
+            "namespace": "prod", "operation": "CREATE", "userInfo": {"username": "alice"}, "object": object}}))
+        .unwrap()
+    }
+
+    #[test]
+    fn base64_matches_rfc4648() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+        assert_eq!(
+            decode(&base64(b"any bytes \x00\xff")),
+            b"any bytes \x00\xff"
+        );
+    }
+
+    #[test]
+    fn patches_apply_harden_and_are_idempotent() {
+        let policy = MutatePolicy {
+            unsafe_fixes: true,
+            exempt_namespaces: vec![],
+            exempt_users: vec![],
+        };
+        for object in [
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+                   "spec": {"containers": [{"name": "app", "image": "nginx:1.27"}]}}),
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "two"},
+                   "spec": {"securityContext": {"runAsNonRoot": true},
+                            "containers": [{"name": "a", "image": "example/a:1", "securityContext": {"capabilities": {"drop": ["NET_RAW"]}}},
+                                           {"name": "b", "image": "example/b:1"}]}}),
+        ] {
+            let r = mutate(&request(&object), &policy).unwrap();
+            assert_eq!(r["response"]["uid"], "u-9");
+            assert_eq!(r["response"]["patchType"], "JSONPatch", "{r}");
+            let ops: Vec<Value> =
+                serde_json::from_slice(&decode(r["response"]["patch"].as_str().unwrap())).unwrap();
+            let patched = apply_patch(&object, &ops).unwrap();
+            // The patched object no longer has what the fixes fix, and sent
+            // again gets no patch.
+            let again = mutate(&request(&patched), &policy).unwrap();
+            assert!(again["response"].get("patch").is_none(), "{again}");
+            let before = super::super::pss::pss_file(
+                "p.json",
+                &object.to_string(),
+                &[Level::Restricted],
+                Version::Latest,
+            );
+            let after = super::super::pss::pss_file(
+                "p.json",
+                &patched.to_string(),
+                &[Level::Restricted],
+                Version::Latest,
+            );
+            assert!(after.workloads[0].results[0].1.len() < before.workloads[0].results[0].1.len());
+        }
+        // Exempt and ignored requests: no patch.
+        let p = MutatePolicy {
+            exempt_namespaces: vec!["prod".into()],
+            ..policy
+        };
+        let object = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"}, "spec": {"containers": [{"name": "app", "image": "nginx"}]}});
+        assert!(
+            mutate(&request(&object), &p).unwrap()["response"]
+                .get("patch")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn json_patch_round_trips() {
+        let a = json!({"a": 1, "b": {"c": [1, 2], "d/e": "x"}, "f": [1]});
+        let b = json!({"a": 2, "b": {"c": [1, 3], "g~h": true}, "f": [1, 2]});
+        let ops = json_patch(&a, &b);
+        assert_eq!(apply_patch(&a, &ops).unwrap(), b);
+        assert!(json_patch(&b, &b).is_empty());
+    }
+}

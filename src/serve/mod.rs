@@ -1,7 +1,8 @@
 //! `podsec serve`: the admission webhook front end. HTTPS only (rustls),
 //! HTTP/1.1 and HTTP/2; the certificate and key are read again when their
 //! files change (cert-manager rotates them); `/validate` answers
-//! AdmissionReviews through `engine::admission`; `/healthz`, `/readyz`,
+//! AdmissionReviews through `engine::admission`, `/mutate` returns the fix
+//! engine's fixes as a JSONPatch; `/healthz`, `/readyz`,
 //! `/metrics`; a 3 MiB body limit (413); JSON logs on stderr; SIGTERM and
 //! SIGINT stop accepting and finish the requests in flight. The async
 //! runtime and TLS are compiled only with the `serve` feature and started
@@ -21,7 +22,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 
-use crate::engine::admission::{Policy, review};
+use crate::engine::admission::{MutatePolicy, Policy, mutate, review};
 
 /// The API server's own request body limit, which the PSA webhook applies.
 pub const MAX_BODY: usize = 3 * 1024 * 1024;
@@ -31,6 +32,7 @@ pub struct Args {
     pub cert: PathBuf,
     pub key: PathBuf,
     pub policy: Policy,
+    pub mutate: MutatePolicy,
 }
 
 /// The serving certificate, read again when either file changes.
@@ -117,6 +119,8 @@ const BUCKETS: [f64; 8] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1.0];
 struct Metrics {
     /// `[allowed, denied, error]` for /validate.
     validate: [AtomicU64; 3],
+    /// `[unchanged, patched, error]` for /mutate.
+    mutated: [AtomicU64; 3],
     health: AtomicU64,
     buckets: [AtomicU64; BUCKETS.len()],
     count: AtomicU64,
@@ -144,6 +148,12 @@ impl Metrics {
             out.push_str(&format!(
                 "podsec_requests_total{{endpoint=\"validate\",decision=\"{d}\"}} {}\n",
                 g(&self.validate[i])
+            ));
+        }
+        for (i, d) in ["unchanged", "patched", "error"].iter().enumerate() {
+            out.push_str(&format!(
+                "podsec_requests_total{{endpoint=\"mutate\",decision=\"{d}\"}} {}\n",
+                g(&self.mutated[i])
             ));
         }
         out.push_str(&format!(
@@ -175,6 +185,7 @@ impl Metrics {
 
 struct State {
     policy: Policy,
+    mutate: MutatePolicy,
     metrics: Metrics,
     certs: Arc<Certs>,
 }
@@ -223,13 +234,19 @@ async fn handle(
                 .render(state.certs.reloads.load(Ordering::Relaxed)),
             "text/plain; version=0.0.4",
         ),
-        (&Method::POST, "/validate") => {
+        (&Method::POST, "/validate") | (&Method::POST, "/mutate") => {
+            let mutating = path == "/mutate";
+            let counters = if mutating {
+                &state.metrics.mutated
+            } else {
+                &state.metrics.validate
+            };
             let start = Instant::now();
             let limit = deadline(req.uri().query());
             let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
                 Ok(b) => b.to_bytes(),
                 Err(e) => {
-                    state.metrics.validate[2].fetch_add(1, Ordering::Relaxed);
+                    counters[2].fetch_add(1, Ordering::Relaxed);
                     let too_large = e
                         .downcast_ref::<http_body_util::LengthLimitError>()
                         .is_some();
@@ -249,17 +266,27 @@ async fn handle(
                     });
                 }
             };
-            let policy = state.policy.clone();
+            let (policy, mutation) = (state.policy.clone(), state.mutate.clone());
             let decided = tokio::time::timeout(
                 limit,
-                tokio::task::spawn_blocking(move || review(&body, &policy)),
+                tokio::task::spawn_blocking(move || {
+                    if mutating {
+                        mutate(&body, &mutation)
+                    } else {
+                        review(&body, &policy)
+                    }
+                }),
             )
             .await;
             let answer = match decided {
                 Ok(Ok(Ok(v))) => {
                     let allowed = v["response"]["allowed"] == true;
-                    state.metrics.validate[if allowed { 0 } else { 1 }]
-                        .fetch_add(1, Ordering::Relaxed);
+                    let slot = match (mutating, allowed) {
+                        (true, _) => usize::from(v["response"].get("patch").is_some()),
+                        (false, true) => 0,
+                        (false, false) => 1,
+                    };
+                    counters[slot].fetch_add(1, Ordering::Relaxed);
                     log(
                         "info",
                         "review",
@@ -275,12 +302,12 @@ async fn handle(
                     text(StatusCode::OK, v.to_string(), "application/json")
                 }
                 Ok(Ok(Err(e))) => {
-                    state.metrics.validate[2].fetch_add(1, Ordering::Relaxed);
+                    counters[2].fetch_add(1, Ordering::Relaxed);
                     log("warn", "bad review", &[("error", e.clone())]);
                     text(StatusCode::BAD_REQUEST, format!("{e}\n"), plain)
                 }
                 Ok(Err(_)) | Err(_) => {
-                    state.metrics.validate[2].fetch_add(1, Ordering::Relaxed);
+                    counters[2].fetch_add(1, Ordering::Relaxed);
                     text(
                         StatusCode::SERVICE_UNAVAILABLE,
                         "the review was not decided in time\n",
@@ -288,12 +315,14 @@ async fn handle(
                     )
                 }
             };
-            state.metrics.observe(start.elapsed());
+            if !mutating {
+                state.metrics.observe(start.elapsed());
+            }
             answer
         }
         _ => text(
             StatusCode::NOT_FOUND,
-            "not found: the endpoints are /validate, /healthz, /readyz and /metrics\n",
+            "not found: the endpoints are /validate, /mutate, /healthz, /readyz and /metrics\n",
             plain,
         ),
     })
@@ -328,6 +357,7 @@ async fn serve(args: Args, certs: Arc<Certs>) -> std::io::Result<u8> {
     log("info", "listening", &[("addr", local.to_string())]);
     let state = Arc::new(State {
         policy: args.policy,
+        mutate: args.mutate,
         metrics: Metrics::default(),
         certs,
     });
