@@ -66,3 +66,36 @@ fn completions_and_man_page() {
     );
     assert!(o.stdout.contains("Least privilege"));
 }
+
+#[test]
+fn webhook_manifests_pass_podsec_and_follow_the_psa_layout() {
+    let d = Dir::new("own-webhook");
+    let path = repo_root().join("deploy/manifests");
+    let path = path.to_str().unwrap();
+    let o = d.run(&["scan", "--select", "ALL", path]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let o = d.run(&["pss", "--level", "restricted", path]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("1 workload checked, 0 violating"),
+        "{}",
+        o.stderr
+    );
+    let text = load("deploy/manifests/podsec-webhook.yaml");
+    // Pods fail closed (opt-in), controllers and mutation fail open; every
+    // webhook answers within 5 s, has no side effects, speaks v1 only, and
+    // never sees kube-system or podsec's own namespace.
+    assert_eq!(text.matches("failurePolicy: Fail").count(), 1);
+    assert_eq!(text.matches("failurePolicy: Ignore").count(), 2);
+    assert_eq!(text.matches("timeoutSeconds: 5").count(), 3);
+    assert_eq!(text.matches("sideEffects: None").count(), 3);
+    assert_eq!(text.matches("admissionReviewVersions: [v1]").count(), 3);
+    assert_eq!(
+        text.matches("values: [kube-system, podsec-system]").count(),
+        3
+    );
+    for never in ["leases", "endpoints", "configmaps"] {
+        assert!(!text.contains(never), "{never}");
+    }
+    assert!(text.contains("replicas: 3") && text.contains("kind: PodDisruptionBudget"));
+}

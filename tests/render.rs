@@ -784,3 +784,39 @@ fn chart_fixes_hold_under_other_values() {
         );
     }
 }
+
+#[test]
+fn the_webhook_chart_passes_podsec() {
+    let Some(helm) = helm() else { return };
+    let helm = helm.to_str().unwrap();
+    let d = Dir::new("own-chart");
+    let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/helm/podsec");
+    let chart = chart.to_str().unwrap();
+    let o = d.run(&[
+        "pss",
+        "--helm",
+        helm,
+        "--helm-namespace",
+        "podsec-system",
+        "--level",
+        "restricted",
+        chart,
+    ]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let o = d.run(&["scan", "--helm", helm, "--select", "ALL", chart]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let rendered = std::process::Command::new(helm)
+        .args(["template", "podsec", chart, "-n", "podsec-system"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&rendered.stdout);
+    assert_eq!(text.matches("timeoutSeconds: 5").count(), 3, "{text}");
+    assert!(
+        text.contains("values: [kube-system, podsec-system]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("system:serviceaccount:podsec-system:podsec"),
+        "{text}"
+    );
+}
