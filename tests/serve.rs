@@ -58,10 +58,17 @@ fn review(kind: &str, resource: &str, object: &str) -> String {
 
 const WEAK_POD: &str = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web","namespace":"prod"},"spec":{"containers":[{"name":"app","image":"nginx"}]}}"#;
 
-#[test]
-fn webhook_over_https() {
-    let d = Dir::new("serve");
-    cert(&d, "a", "podsec-a");
+/// Starts `podsec serve` on a free port with certificate `a`: the child,
+/// the base URL, and the thread collecting its log lines.
+fn start(
+    d: &Dir,
+    extra: &[&str],
+) -> (
+    std::process::Child,
+    String,
+    std::thread::JoinHandle<Vec<String>>,
+) {
+    cert(d, "a", "podsec-a");
     let mut child = Command::new(env!("CARGO_BIN_EXE_podsec"))
         .args([
             "serve",
@@ -72,6 +79,7 @@ fn webhook_over_https() {
             "--tls-key",
             "a.key",
         ])
+        .args(extra)
         .current_dir(&d.path)
         .stderr(Stdio::piped())
         .spawn()
@@ -84,6 +92,13 @@ fn webhook_over_https() {
         format!("https://{}", log["addr"].as_str().unwrap()).replace("127.0.0.1", "localhost");
     // Keep reading the log so the server never blocks on a full pipe.
     let logs = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
+    (child, base, logs)
+}
+
+#[test]
+fn webhook_over_https() {
+    let d = Dir::new("serve");
+    let (mut child, base, logs) = start(&d, &[]);
 
     assert_eq!(curl(&d, "a.pem", &format!("{base}/healthz"), &[]).0, "200");
     assert_eq!(
@@ -174,27 +189,7 @@ fn webhook_over_https() {
 #[test]
 fn mutate_returns_a_patch_that_applies_and_converges() {
     let d = Dir::new("serve-mutate");
-    cert(&d, "a", "podsec-a");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_podsec"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--tls-cert",
-            "a.pem",
-            "--tls-key",
-            "a.key",
-            "--mutate-unsafe",
-        ])
-        .current_dir(&d.path)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
-    let log: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
-    let base =
-        format!("https://{}", log["addr"].as_str().unwrap()).replace("127.0.0.1", "localhost");
-    let drain = std::thread::spawn(move || lines.map_while(Result::ok).count());
+    let (mut child, base, drain) = start(&d, &["--mutate-unsafe"]);
     d.create("pod.json", review("Pod", "pods", WEAK_POD));
     let (code, body) = curl(
         &d,

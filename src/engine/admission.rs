@@ -76,8 +76,9 @@ fn truncate(s: &str, max: usize) -> String {
 
 /// Decides one review. `Err` when the body is not an AdmissionReview with
 /// a request (the front end answers 400).
-pub fn review(body: &[u8], policy: &Policy) -> Result<Value, String> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
+/// An AdmissionReview's request, its apiVersion and the request's uid.
+fn envelope(body: &[u8]) -> Result<(Value, String, String), String> {
+    let mut v: Value = serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
     if v["kind"] != "AdmissionReview" {
         return Err("not an AdmissionReview".into());
     }
@@ -86,9 +87,19 @@ pub fn review(body: &[u8], policy: &Policy) -> Result<Value, String> {
         .ok_or("the AdmissionReview has no apiVersion")?
         .to_string();
     let req = v
-        .get("request")
+        .get_mut("request")
+        .map(Value::take)
         .ok_or("the AdmissionReview has no request")?;
-    let uid = req["uid"].as_str().ok_or("the request has no uid")?;
+    let uid = req["uid"]
+        .as_str()
+        .ok_or("the request has no uid")?
+        .to_string();
+    Ok((req, api_version, uid))
+}
+
+pub fn review(body: &[u8], policy: &Policy) -> Result<Value, String> {
+    let (req, api_version, uid) = envelope(body)?;
+    let req = &req;
     let decision = decide(req, policy);
     let mut response = json!({"uid": uid, "allowed": decision.denied.is_none()});
     if let Some(message) = decision.denied {
@@ -525,18 +536,8 @@ pub fn apply_patch(doc: &Value, ops: &[Value]) -> Result<Value, String> {
 /// gate) as a JSONPatch. Ignored and exempt requests, and objects with
 /// nothing to fix, get no patch; the patched object sent again gets none.
 pub fn mutate(body: &[u8], policy: &MutatePolicy) -> Result<Value, String> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
-    if v["kind"] != "AdmissionReview" {
-        return Err("not an AdmissionReview".into());
-    }
-    let api_version = v["apiVersion"]
-        .as_str()
-        .ok_or("the AdmissionReview has no apiVersion")?
-        .to_string();
-    let req = v
-        .get("request")
-        .ok_or("the AdmissionReview has no request")?;
-    let uid = req["uid"].as_str().ok_or("the request has no uid")?;
+    let (req, api_version, uid) = envelope(body)?;
+    let req = &req;
     let mut response = json!({"uid": uid, "allowed": true});
     let op = req["operation"].as_str().unwrap_or("");
     let sub = req["subResource"].as_str().unwrap_or("");
