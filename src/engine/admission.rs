@@ -3,7 +3,7 @@
 //! webhook front end (`podsec serve`, `src/serve/`) only moves bytes.
 //!
 //! What is decided follows the Pod Security admission controller
-//! (../shared/spec/pss.md): Pods are enforced, workload controllers get
+//! (docs/webhook.md): Pods are enforced, workload controllers get
 //! warnings (or are denied when configured), ignored operations and
 //! subresources are allowed untouched, exempt namespaces, users and runtime
 //! classes are allowed with the `exempt` audit annotation.

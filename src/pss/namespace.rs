@@ -1,5 +1,5 @@
 //! A namespace's Pod Security policy, read from its labels as the admission
-//! controller reads them (../shared/spec/pss.md §5): invalid `enforce`
+//! controller reads them (docs/config.md, "Namespace labels"): invalid `enforce`
 //! levels fail closed (restricted), invalid `warn`/`audit` levels fail open
 //! (privileged), invalid versions are `latest`; `warn` follows `enforce`
 //! when it is not labelled. Missing labels are the cluster defaults, which
