@@ -358,11 +358,16 @@ impl<'a> Scanner<'a> {
                 namespace: w.namespace.to_string(),
                 first_line: w.pos.line,
                 last_line: w.pos.line,
-                images: pod
-                    .spec
-                    .all_containers()
-                    .filter_map(|c| c.image.map(|i| (c.name.to_string(), i.v.to_string())))
-                    .collect(),
+                // Only a workload with findings needs its images (for the
+                // findings' `image` and exemption scopes).
+                images: if sink.findings.is_empty() {
+                    Vec::new()
+                } else {
+                    pod.spec
+                        .all_containers()
+                        .filter_map(|c| c.image.map(|i| (c.name.to_string(), i.v.to_string())))
+                        .collect()
+                },
                 annotations: Vec::new(),
                 raw: Vec::new(),
             };

@@ -347,20 +347,18 @@ impl Locator {
 
     fn helm(text: &str, chart: Option<&Path>) -> Locator {
         let mut docs: Vec<(u32, String, usize)> = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            let Some(src) = line.strip_prefix("# Source: ") else {
-                continue;
-            };
-            let src = src.trim();
+        let mut seen: std::collections::HashMap<String, usize> = Default::default();
+        for (line, src) in SourceMap::helm(text, None).starts {
             // `chart/templates/x.yaml`: the chart's name, then its path.
             let file = match (chart, src.split_once('/')) {
                 (Some(dir), Some((_, rest))) => {
                     crate::config::relative_to_cwd(&crate::config::absolute(&dir.join(rest)))
                 }
-                _ => src.to_string(),
+                _ => src,
             };
-            let nth = docs.iter().filter(|(_, f, _)| *f == file).count();
-            docs.push((i as u32 + 1, file, nth));
+            let nth = seen.entry(file.clone()).or_insert(0);
+            docs.push((line, file, *nth));
+            *nth += 1;
         }
         Locator {
             docs,
@@ -377,6 +375,7 @@ impl Locator {
         // relative to the temporary directory it lived in.
         let wrapper = std::env::temp_dir().join("podsec-kustomize-wrapper");
         let mut docs: Vec<(u32, String, usize)> = Vec::new();
+        let mut seen: std::collections::HashMap<String, usize> = Default::default();
         let mut start = 1u32;
         let mut origin_next = false;
         for (i, line) in text.lines().enumerate() {
@@ -397,8 +396,9 @@ impl Locator {
                 if let Some(p) = line.trim().strip_prefix("path: ") {
                     let abs = crate::config::absolute(&wrapper.join(p.trim()));
                     let file = crate::config::relative_to_cwd(&abs);
-                    let nth = docs.iter().filter(|(_, f, _)| *f == file).count();
-                    docs.push((start, file, nth));
+                    let nth = seen.entry(file.clone()).or_insert(0);
+                    docs.push((start, file, *nth));
+                    *nth += 1;
                 }
             }
         }
