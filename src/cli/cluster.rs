@@ -13,10 +13,88 @@ pub enum ReportFormat {
     Markdown,
 }
 
-pub fn report(paths: &[String], format: ReportFormat, version: Version) -> io::Result<u8> {
-    let gathered = crate::input::gather(paths, crate::input::manifest_name, None);
-    let mut errors = gathered.errors;
+/// `--live`: read the cluster instead of files.
+pub struct Live {
+    pub context: Option<String>,
+    pub namespace: Option<String>,
+    pub server_dry_run: bool,
+}
+
+fn live_error(e: impl std::fmt::Display) -> crate::input::InputError {
+    crate::input::InputError {
+        file: "cluster".into(),
+        line: 0,
+        column: 0,
+        message: e.to_string(),
+    }
+}
+
+/// Lists every resource the report reads, page by page into the
+/// inventory; then, with `--server-dry-run`, asks the API server about
+/// each label change the report considers.
+#[cfg(feature = "live")]
+fn read_live(
+    live: &Live,
+    inv: &mut Inventory,
+    errors: &mut Vec<crate::input::InputError>,
+    version: Version,
+) -> Option<(tokio::runtime::Runtime, crate::input::live::Cluster)> {
+    use crate::input::live::{Cluster, PAGE, RESOURCES};
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            errors.push(live_error(e));
+            return None;
+        }
+    };
+    let cluster = match rt.block_on(Cluster::connect(live.context.as_deref())) {
+        Ok(c) => c,
+        Err(e) => {
+            errors.push(live_error(e));
+            return None;
+        }
+    };
+    for resource in RESOURCES {
+        let name = format!("cluster:{}", resource.resource);
+        let listed =
+            rt.block_on(
+                cluster.list(resource, live.namespace.as_deref(), PAGE, |items| {
+                    let text =
+                        serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items})
+                            .to_string();
+                    inv.add(&name, &text, version);
+                }),
+            );
+        if let Err(e) = listed {
+            errors.push(live_error(e));
+        }
+    }
+    Some((rt, cluster))
+}
+
+pub fn report(
+    paths: &[String],
+    format: ReportFormat,
+    version: Version,
+    live: Option<Live>,
+) -> io::Result<u8> {
+    let mut errors = Vec::new();
     let mut inv = Inventory::default();
+    #[cfg(feature = "live")]
+    let connected = live
+        .as_ref()
+        .and_then(|l| read_live(l, &mut inv, &mut errors, version));
+    #[cfg(not(feature = "live"))]
+    let _ = &live;
+    let gathered = if paths.is_empty() {
+        crate::input::Gathered::default()
+    } else {
+        crate::input::gather(paths, crate::input::manifest_name, None)
+    };
+    errors.extend(gathered.errors);
     for src in &gathered.sources {
         let name = src.name();
         match src.read().and_then(|b| {
@@ -35,7 +113,41 @@ pub fn report(paths: &[String], format: ReportFormat, version: Version) -> io::R
     for e in &errors {
         eprintln!("{e}");
     }
-    let report = inv.report(version);
+    #[allow(unused_mut)]
+    let mut report = inv.report(version);
+    #[cfg(feature = "live")]
+    if let (Some((rt, cluster)), Some(l)) = (&connected, &live)
+        && l.server_dry_run
+    {
+        use crate::pss::Level;
+        for r in &mut report {
+            if !r.in_input {
+                continue;
+            }
+            for level in [Level::Baseline, Level::Restricted] {
+                if r.expected_warnings(level, version).is_none() {
+                    continue;
+                }
+                let labels = [
+                    (
+                        format!("{}enforce", crate::pss::namespace::PREFIX),
+                        level.as_str().to_string(),
+                    ),
+                    (
+                        format!("{}enforce-version", crate::pss::namespace::PREFIX),
+                        version.to_string(),
+                    ),
+                ];
+                match rt.block_on(cluster.dry_run_label(&r.namespace, &labels)) {
+                    Ok(w) => {
+                        let check = r.compare(level, version, w);
+                        r.server.push(check);
+                    }
+                    Err(e) => errors.push(live_error(e)),
+                }
+            }
+        }
+    }
     let mut out = stdout();
     match format {
         ReportFormat::Json => {
@@ -116,6 +228,16 @@ fn text(out: &mut impl Write, report: &[NamespaceReport]) -> io::Result<()> {
             }
         }
         writeln!(out, "  recommended: {}", r.recommended)?;
+        for c in &r.server {
+            if c.differences.is_empty() {
+                writeln!(out, "  API server (dry-run enforce={}): agrees", c.policy)?;
+            } else {
+                writeln!(out, "  API server (dry-run enforce={}): differs", c.policy)?;
+                for d in &c.differences {
+                    writeln!(out, "    {d}")?;
+                }
+            }
+        }
         writeln!(out)?;
     }
     Ok(())
@@ -159,6 +281,16 @@ fn markdown(out: &mut impl Write, report: &[NamespaceReport], version: Version) 
                     g.warning,
                     g.rules.join(", ")
                 )?;
+            }
+        }
+        for c in &r.server {
+            if c.differences.is_empty() {
+                writeln!(out, "- API server, dry-run enforce={}: agrees", c.policy)?;
+            } else {
+                writeln!(out, "- API server, dry-run enforce={}: differs", c.policy)?;
+                for d in &c.differences {
+                    writeln!(out, "  - {d}")?;
+                }
             }
         }
         writeln!(out, "\n```sh\n{}\n```", r.recommended)?;

@@ -175,8 +175,28 @@ enum ClusterCommand {
     /// -A -o json` prints (or `-o yaml`, or manifests).
     Report {
         /// Dump files or directories, `-` for stdin.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "live")]
         paths: Vec<String>,
+        /// Read the cluster itself with the kubeconfig (read-only: list
+        /// permission, the built-in `view` ClusterRole suffices).
+        #[cfg(feature = "live")]
+        #[arg(long, conflicts_with = "paths")]
+        live: bool,
+        /// The kubeconfig context (default: the current one).
+        #[cfg(feature = "live")]
+        #[arg(long, value_name = "NAME", requires = "live")]
+        context: Option<String>,
+        /// Only this namespace.
+        #[cfg(feature = "live")]
+        #[arg(long, value_name = "NS", requires = "live")]
+        namespace: Option<String>,
+        /// Also ask the API server (server-side dry-run of each label
+        /// change, as `kubectl label --dry-run=server`; needs `patch
+        /// namespaces`, writes nothing) and report where its warnings and
+        /// podsec's differ.
+        #[cfg(feature = "live")]
+        #[arg(long, requires = "live")]
+        server_dry_run: bool,
         /// text, json or markdown.
         #[arg(long, value_enum, default_value = "text")]
         format: cluster::ReportFormat,
@@ -184,6 +204,23 @@ enum ClusterCommand {
         /// (also written into the recommended labels).
         #[arg(long, default_value = "latest", value_parser = parse_version)]
         version: Version,
+    },
+}
+
+#[cfg(feature = "serve")]
+#[derive(Subcommand)]
+enum ServeCommand {
+    /// Create a CA and a serving certificate for the webhook (for clusters
+    /// without cert-manager): writes ca.crt, ca.key, tls.crt, tls.key into
+    /// DIR and prints the caBundle for the webhook configurations.
+    Certs {
+        /// Directory to write into (created when missing).
+        #[arg(long, value_name = "DIR")]
+        out: std::path::PathBuf,
+        /// A DNS name of the service (repeatable), e.g.
+        /// `podsec-webhook.podsec.svc`.
+        #[arg(long, value_name = "NAME", required = true)]
+        dns: Vec<String>,
     },
 }
 
@@ -402,16 +439,19 @@ enum Command {
     /// controllers warned), `POST /mutate` (podsec's fixes as a JSONPatch),
     /// `/healthz`, `/readyz`, `/metrics`.
     #[cfg(feature = "serve")]
+    #[command(subcommand_negates_reqs = true, args_conflicts_with_subcommands = true)]
     Serve {
+        #[command(subcommand)]
+        action: Option<ServeCommand>,
         /// Address to listen on.
         #[arg(long, default_value = "0.0.0.0:10250")]
         addr: std::net::SocketAddr,
         /// The serving certificate (PEM), read again when the file changes.
-        #[arg(long, value_name = "FILE")]
-        tls_cert: std::path::PathBuf,
+        #[arg(long, value_name = "FILE", required = true)]
+        tls_cert: Option<std::path::PathBuf>,
         /// The certificate's private key (PEM).
-        #[arg(long, value_name = "FILE")]
-        tls_key: std::path::PathBuf,
+        #[arg(long, value_name = "FILE", required = true)]
+        tls_key: Option<std::path::PathBuf>,
         /// The level enforced: privileged, baseline or restricted.
         #[arg(long, default_value = "restricted", value_parser = parse_level)]
         level: Level,
@@ -717,6 +757,12 @@ pub fn main() -> ExitCode {
         }
         #[cfg(feature = "serve")]
         Command::Serve {
+            action: Some(ServeCommand::Certs { out, dns }),
+            ..
+        } => Ok(crate::serve::certs::run(&out, &dns)),
+        #[cfg(feature = "serve")]
+        Command::Serve {
+            action: None,
             addr,
             tls_cert,
             tls_key,
@@ -737,8 +783,8 @@ pub fn main() -> ExitCode {
                     exempt_users: exempt_user.clone(),
                 },
                 addr,
-                cert: tls_cert,
-                key: tls_key,
+                cert: tls_cert.unwrap_or_default(),
+                key: tls_key.unwrap_or_default(),
                 policy: Policy {
                     level,
                     version,
@@ -760,8 +806,26 @@ pub fn main() -> ExitCode {
                     paths,
                     format,
                     version,
+                    #[cfg(feature = "live")]
+                    live,
+                    #[cfg(feature = "live")]
+                    context,
+                    #[cfg(feature = "live")]
+                    namespace,
+                    #[cfg(feature = "live")]
+                    server_dry_run,
                 },
-        } => cluster::report(&paths, format, version),
+        } => {
+            #[cfg(feature = "live")]
+            let live = live.then_some(cluster::Live {
+                context,
+                namespace,
+                server_dry_run,
+            });
+            #[cfg(not(feature = "live"))]
+            let live = None;
+            cluster::report(&paths, format, version, live)
+        }
         Command::Config { path, cfg } => {
             let mut configs = crate::config::Configs::new(cfg.discovery());
             let p = std::path::PathBuf::from(path.unwrap_or_else(|| ".".into()));

@@ -32,6 +32,10 @@ struct Counted {
 pub struct Inventory {
     namespaces: BTreeMap<String, Option<Vec<(String, String)>>>,
     workloads: BTreeMap<String, Vec<Counted>>,
+    /// `namespace/owner uid` of the pods kept: a controller's further pods
+    /// are not kept (they count once anyway), so memory grows with the
+    /// controllers, not with the pods.
+    pod_owners: std::collections::HashSet<String>,
     pub errors: Vec<InputError>,
 }
 
@@ -71,6 +75,21 @@ impl Inventory {
             }
             doc_workloads(file, &doc, &mut doc_errors, |w| {
                 let Some(pod) = &w.pod else { return };
+                let ns = if w.namespace.is_empty() {
+                    "default".to_string()
+                } else {
+                    w.namespace.to_string()
+                };
+                self.namespaces.entry(ns.clone()).or_insert(None);
+                let owner = controller_of(&doc, w.root);
+                // Pods own nothing, so a sibling of a pod already kept
+                // changes no count.
+                if w.kind == "Pod"
+                    && let Some(o) = &owner
+                    && !self.pod_owners.insert(format!("{ns}/{o}"))
+                {
+                    return;
+                }
                 let b = evaluate(pod, Level::Baseline, version);
                 let r = evaluate(pod, Level::Restricted, version);
                 let mut checks: Vec<&'static str> = r.iter().map(|v| v.check).collect();
@@ -84,12 +103,6 @@ impl Inventory {
                     }
                     out
                 };
-                let ns = if w.namespace.is_empty() {
-                    "default".to_string()
-                } else {
-                    w.namespace.to_string()
-                };
-                self.namespaces.entry(ns.clone()).or_insert(None);
                 self.workloads.entry(ns).or_default().push(Counted {
                     kind: w.kind.to_string(),
                     name: w.name.to_string(),
@@ -97,7 +110,7 @@ impl Inventory {
                     restricted: reasons(&r),
                     checks,
                     uid: meta_str(&doc, w.root, "uid"),
-                    owner: controller_of(&doc, w.root),
+                    owner,
                 });
             });
         });
@@ -254,9 +267,102 @@ impl Inventory {
                 strictest: strictest.as_str(),
                 blocked,
                 recommended: label,
+                server: Vec::new(),
             });
         }
         out
+    }
+}
+
+/// The API server's own answer to one label change (`--server-dry-run`).
+#[derive(Debug, Serialize)]
+pub struct ServerCheck {
+    /// The enforce policy dry-run (`LEVEL:VERSION`).
+    pub policy: String,
+    /// The warnings the API server returned.
+    pub warnings: Vec<String>,
+    /// Where they and podsec's differ (empty: they agree).
+    pub differences: Vec<String>,
+}
+
+/// The reasons of a namespace-check warning line (`NAME (and N other
+/// pods): REASONS`); `None` for the heading and the truncation notice.
+fn warning_reasons(w: &str) -> Option<&str> {
+    if w.starts_with("existing pods in namespace ")
+        || w.starts_with("new PodSecurity enforce level only checked")
+    {
+        return None;
+    }
+    w.split_once(": ").map(|(_, r)| r)
+}
+
+impl NamespaceReport {
+    /// The warnings podsec expects from setting enforce to `level` (the
+    /// heading, then one line per reason set), or `None` when the
+    /// controller would not check the existing pods for that change.
+    pub fn expected_warnings(&self, level: Level, version: Version) -> Option<Vec<String>> {
+        let labels: Vec<(String, String)> = self.labels.clone().into_iter().collect();
+        let old = NamespacePolicy::from_labels(&self.namespace, &labels).enforce;
+        let new = crate::pss::namespace::Policy { level, version };
+        if !crate::pss::namespace::checks_existing_pods(old, new) {
+            return None;
+        }
+        let mut out = Vec::new();
+        if let Some(b) = self.blocked.iter().find(|b| b.level == level.as_str()) {
+            out.push(b.heading.clone());
+            out.extend(b.groups.iter().map(|g| g.warning.clone()));
+        }
+        Some(out)
+    }
+
+    /// Compares the API server's warnings for `level` with podsec's, by
+    /// heading and reason sets (the server names and counts pods, podsec
+    /// controllers, so names and counts may differ).
+    pub fn compare(&self, level: Level, version: Version, server: Vec<String>) -> ServerCheck {
+        let policy = format!("{level}:{version}");
+        let expected = self.expected_warnings(level, version).unwrap_or_default();
+        let mut differences = Vec::new();
+        let has_heading = |ws: &[String]| {
+            ws.iter()
+                .any(|w| w.starts_with("existing pods in namespace "))
+        };
+        match (has_heading(&expected), has_heading(&server)) {
+            (true, false) => differences.push(format!(
+                "podsec expects existing pods to violate {policy}; the API server did not warn"
+            )),
+            (false, true) => differences.push(format!(
+                "the API server warns that existing pods violate {policy}; podsec found none"
+            )),
+            _ => {}
+        }
+        let sets = |ws: &[String]| -> std::collections::BTreeSet<String> {
+            ws.iter()
+                .filter_map(|w| warning_reasons(w))
+                .map(str::to_string)
+                .collect()
+        };
+        let (ours, theirs) = (sets(&expected), sets(&server));
+        for r in theirs.difference(&ours) {
+            differences.push(format!(
+                "the API server warns of pods with {r}; podsec has no workload with exactly these reasons"
+            ));
+        }
+        for r in ours.difference(&theirs) {
+            differences.push(format!(
+                "podsec has workloads with {r}; the API server did not warn of them"
+            ));
+        }
+        if let Some(n) = server
+            .iter()
+            .find(|w| w.starts_with("new PodSecurity enforce level only checked"))
+        {
+            differences.push(format!("the API server did not check every pod: {n}"));
+        }
+        ServerCheck {
+            policy,
+            warnings: server,
+            differences,
+        }
     }
 }
 
@@ -278,6 +384,9 @@ pub struct NamespaceReport {
     pub blocked: Vec<Blocked>,
     /// The `kubectl label` command for the recommended labels.
     pub recommended: String,
+    /// The API server's answers (`--server-dry-run`), per level.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub server: Vec<ServerCheck>,
 }
 
 #[derive(Debug, Serialize)]

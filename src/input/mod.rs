@@ -7,6 +7,8 @@ use std::sync::Mutex;
 
 pub use crate::source::error::{InputError, decode_text};
 
+#[cfg(feature = "live")]
+pub mod live;
 pub mod render;
 
 use crate::dockerfile::index::is_dockerfile_name;

@@ -121,6 +121,16 @@ impl NamespacePolicy {
     }
 }
 
+/// Whether changing a namespace's enforce policy from `old` to `new` makes
+/// the controller check the namespace's existing pods: not when it is
+/// unchanged, not when the new level is privileged, not when the version
+/// is the same and the level is not stricter.
+pub fn checks_existing_pods(old: Policy, new: Policy) -> bool {
+    !(new == old
+        || new.level == Level::Privileged
+        || (new.version == old.version && new.level <= old.level))
+}
+
 /// The namespaces of an input, by name.
 #[derive(Clone, Debug, Default)]
 pub struct Namespaces {

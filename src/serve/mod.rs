@@ -8,6 +8,8 @@
 //! runtime and TLS are compiled only with the `serve` feature and started
 //! only by this subcommand.
 
+pub mod certs;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
