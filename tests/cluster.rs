@@ -93,7 +93,7 @@ fn report_per_namespace() {
 /// `continue` token), with `403` for the resources in `forbidden`, and
 /// the recorded dry-run warnings for namespace patches. Every request line
 /// is logged.
-mod mock {
+pub mod mock {
     use std::collections::HashMap;
     use std::io::{BufRead, BufReader, Read, Write};
     use std::net::TcpListener;
@@ -165,6 +165,33 @@ mod mock {
             );
         }
         assert_eq!(method, "GET", "the client is read-only: {method} {target}");
+        // One namespace: GET /api/v1/namespaces/NAME.
+        if let Some(name) = path.strip_prefix("/api/v1/namespaces/")
+            && !name.contains('/')
+        {
+            return match lists["/api/v1/namespaces"]
+                .iter()
+                .find(|n| n["metadata"]["name"] == name)
+            {
+                Some(n) => (200, vec![], n.to_string()),
+                None => (
+                    404,
+                    vec![],
+                    format!(
+                        r#"{{"kind":"Status","apiVersion":"v1","status":"Failure","message":"namespaces \"{name}\" not found","reason":"NotFound","code":404}}"#
+                    ),
+                ),
+            };
+        }
+        // A namespaced list: /PREFIX/namespaces/NS/RESOURCE.
+        let (path, only): (String, Option<String>) = match path.split_once("/namespaces/") {
+            Some((prefix, rest)) if rest.contains('/') => {
+                let (ns, resource) = rest.split_once('/').unwrap();
+                (format!("{prefix}/{resource}"), Some(ns.to_string()))
+            }
+            _ => (path.to_string(), None),
+        };
+        let path = path.as_str();
         let resource = path.rsplit('/').next().unwrap();
         if forbidden.contains(&resource) {
             return (
@@ -176,7 +203,16 @@ mod mock {
             );
         }
         assert_eq!(q.get("limit"), Some(&"500"), "{target}");
-        let all = lists.get(path).cloned().unwrap_or_default();
+        let all: Vec<serde_json::Value> = lists
+            .get(path)
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|i| {
+                only.as_ref()
+                    .is_none_or(|ns| i["metadata"]["namespace"] == ns.as_str())
+            })
+            .collect();
         let start: usize = q
             .get("continue")
             .map(|c| c.strip_prefix("page").unwrap().parse().unwrap())
@@ -337,6 +373,7 @@ fn live_report_pages_through_a_mock_api_server() {
         .map(|n| n["namespace"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["prod"]);
+    assert_eq!(v["namespaces"][0]["workloads"], 3);
     assert!(
         server
             .log

@@ -1,7 +1,11 @@
 //! `podsec serve`: the webhook over real HTTPS (curl as the client,
-//! certificates made with openssl), recorded AdmissionReviews.
+//! certificates made by `podsec serve certs` and by openssl), with
+//! AdmissionReviews recorded as the API server sends them
+//! (tests/fixtures/admission/), and a mock API server for the namespace
+//! lookups.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read, Write};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use crate::util::Dir;
@@ -50,24 +54,64 @@ fn curl(d: &Dir, ca: &str, url: &str, extra: &[&str]) -> (String, String) {
     (code.to_string(), body.to_string())
 }
 
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/admission")
+        .join(name)
+}
+
+/// POSTs a recorded review: the parsed AdmissionReview answer.
+fn post(d: &Dir, base: &str, endpoint: &str, file: &str) -> serde_json::Value {
+    let (code, body) = curl(
+        d,
+        "a.pem",
+        &format!("{base}/{endpoint}?timeout=10s"),
+        &[
+            "-H",
+            "content-type: application/json",
+            "--data-binary",
+            &format!("@{}", fixture(file).display()),
+        ],
+    );
+    assert_eq!(code, "200", "{file}: {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+const WEAK_POD: &str = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web","namespace":"prod"},"spec":{"containers":[{"name":"app","image":"registry.example/app:1"}]}}"#;
+
 fn review(kind: &str, resource: &str, object: &str) -> String {
     format!(
         r#"{{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{{"uid":"3f2c-{kind}","kind":{{"group":"","version":"v1","kind":"{kind}"}},"resource":{{"group":"","version":"v1","resource":"{resource}"}},"namespace":"prod","operation":"CREATE","userInfo":{{"username":"alice"}},"object":{object},"dryRun":false}}}}"#
     )
 }
 
-const WEAK_POD: &str = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web","namespace":"prod"},"spec":{"containers":[{"name":"app","image":"nginx"}]}}"#;
+struct Server {
+    child: std::process::Child,
+    base: String,
+    logs: Option<std::thread::JoinHandle<Vec<String>>>,
+}
 
-/// Starts `podsec serve` on a free port with certificate `a`: the child,
-/// the base URL, and the thread collecting its log lines.
-fn start(
-    d: &Dir,
-    extra: &[&str],
-) -> (
-    std::process::Child,
-    String,
-    std::thread::JoinHandle<Vec<String>>,
-) {
+impl Server {
+    /// SIGTERM, a clean exit, and the log lines.
+    fn stop(mut self) -> Vec<String> {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "{status:?}");
+        self.logs.take().unwrap().join().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+/// Starts `podsec serve` on a free port with certificate `a`.
+fn start(d: &Dir, extra: &[&str], env: &[(&str, &str)]) -> Server {
     cert(d, "a", "podsec-a");
     let mut child = Command::new(env!("CARGO_BIN_EXE_podsec"))
         .args([
@@ -80,116 +124,360 @@ fn start(
             "a.key",
         ])
         .args(extra)
+        .envs(env.iter().copied())
         .current_dir(&d.path)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
-    let log: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let log: serde_json::Value = serde_json::from_str(&first).unwrap_or_else(|_| panic!("{first}"));
     assert_eq!(log["msg"], "listening", "{first}");
     let base =
         format!("https://{}", log["addr"].as_str().unwrap()).replace("127.0.0.1", "localhost");
     // Keep reading the log so the server never blocks on a full pipe.
     let logs = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
-    (child, base, logs)
+    Server {
+        child,
+        base,
+        logs: Some(logs),
+    }
 }
 
 #[test]
-fn webhook_over_https() {
-    let d = Dir::new("serve");
-    let (mut child, base, logs) = start(&d, &[]);
-
-    assert_eq!(curl(&d, "a.pem", &format!("{base}/healthz"), &[]).0, "200");
-    assert_eq!(
-        curl(&d, "a.pem", &format!("{base}/readyz"), &["--http2"]).0,
-        "200"
+fn recorded_reviews_as_the_api_server_sends_them() {
+    let d = Dir::new("serve-recorded");
+    let server = crate::cluster::mock::start(
+        serde_json::from_str(
+            &std::fs::read_to_string(
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cluster/dump.json"),
+            )
+            .unwrap(),
+        )
+        .unwrap(),
+        &[],
+        Default::default(),
     );
-    d.create("pod.json", review("Pod", "pods", WEAK_POD));
-    let (code, body) = curl(
+    d.create(
+        "kubeconfig",
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: mock\n  cluster:\n    server: {}\nusers:\n- name: webhook\n  user:\n    token: w3bh00k\ncontexts:\n- name: mock\n  context:\n    cluster: mock\n    user: webhook\ncurrent-context: mock\n",
+            server.url
+        ),
+    );
+    let kc = d.path.join("kubeconfig").display().to_string();
+    // The cluster default is privileged (nothing configured); namespace
+    // prod is labelled enforce=baseline:v1.30 in the mock cluster; the
+    // command line adds restricted warnings everywhere.
+    d.create(
+        "podsec.toml",
+        "[serve]\nwarn = \"restricted\"\n[serve.exemptions]\nnamespaces = [\"kube-system\"]\nusernames = [\"system:serviceaccount:kube-system:break-glass\"]\n",
+    );
+    let s = start(
         &d,
-        "a.pem",
-        &format!("{base}/validate?timeout=10s"),
-        &["--data-binary", "@pod.json"],
+        &["--config", "podsec.toml", "--read-namespaces"],
+        &[("KUBECONFIG", &kc)],
     );
-    assert_eq!(code, "200");
-    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(v["response"]["uid"], "3f2c-Pod");
-    assert_eq!(v["response"]["allowed"], false);
-    assert!(v["response"]["status"]["message"]
-        .as_str()
-        .unwrap()
-        .starts_with("pods \"web\" is forbidden: violates PodSecurity \"restricted:latest\": allowPrivilegeEscalation != false"));
+    let base = s.base.clone();
+    let r = |file: &str| post(&d, &base, "validate", file)["response"].clone();
+
+    // Pod CREATE: baseline:v1.30 (from the namespace's labels) allows the
+    // root nginx; restricted warns; the uid is echoed.
+    let pod = r("pod-create.json");
+    assert_eq!(pod["uid"], "a1b2c3d4-0001-4000-8000-000000000001");
+    assert_eq!(pod["allowed"], true, "{pod}");
+    assert_eq!(pod["auditAnnotations"]["enforce-policy"], "baseline:v1.30");
+    let w = pod["warnings"][0].as_str().unwrap();
+    assert!(
+        w.starts_with("would violate PodSecurity \"restricted:latest\": allowPrivilegeEscalation != false (containers \"app\", \"sidecar\" must set"),
+        "{w}"
+    );
+    assert!(w.len() <= 256);
+    // dryRun: the same decision.
+    assert_eq!(r("pod-dryrun.json")["warnings"], pod["warnings"]);
+    // DELETE: not evaluated.
+    let del = r("pod-delete.json");
+    assert_eq!(
+        del,
+        serde_json::json!({"uid": "a1b2c3d4-0003-4000-8000-000000000003", "allowed": true})
+    );
+    // Exempt namespace and user.
+    assert_eq!(
+        r("pod-exempt-namespace.json")["auditAnnotations"]["exempt"],
+        "namespace"
+    );
+    assert_eq!(
+        r("pod-exempt-user.json")["auditAnnotations"]["exempt"],
+        "user"
+    );
+    // A privileged ephemeral container added to a compliant pod: denied by
+    // baseline, in the controller's words.
+    let eph = r("pod-ephemeralcontainers.json");
+    assert_eq!(eph["allowed"], false);
+    assert_eq!(
+        eph["status"]["message"],
+        "pods \"debug-me\" is forbidden: violates PodSecurity \"baseline:v1.30\": privileged (container \"debugger-x2\" must not set securityContext.privileged=true)"
+    );
+    assert_eq!(eph["status"]["code"], 403);
+    // Deployment CREATE: allowed, warned that its pods will be denied.
+    let dep = r("deployment-create.json");
+    assert_eq!(dep["allowed"], true);
+    assert_eq!(
+        dep["warnings"][0],
+        "would violate PodSecurity \"baseline:v1.30\": privileged (container \"api\" must not set securityContext.privileged=true)"
+    );
+    // CronJob UPDATE adding hostNetwork and runAsUser 0.
+    let cj = r("cronjob-update.json");
+    assert_eq!(cj["allowed"], true);
+    assert!(
+        cj["warnings"][0].as_str().unwrap().starts_with(
+            "would violate PodSecurity \"baseline:v1.30\": host namespaces (hostNetwork=true)"
+        ),
+        "{cj}"
+    );
+    // Namespace label change raising enforce: allowed, the existing pods
+    // that would violate it listed as `kubectl label --dry-run=server`
+    // shows them.
+    let ns = r("namespace-label.json");
+    assert_eq!(ns["allowed"], true);
+    assert_eq!(
+        ns["warnings"],
+        serde_json::json!([
+            "existing pods in namespace \"prod\" violate the new PodSecurity enforce level \"restricted:latest\"",
+            "debug (and 3 other pods): allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile"
+        ])
+    );
+    let asked = server.log.lock().unwrap().clone();
+    assert!(
+        asked
+            .iter()
+            .any(|l| l.starts_with("GET /api/v1/namespaces/prod ") && l.ends_with("Bearer w3bh00k")),
+        "{asked:?}"
+    );
+    assert!(
+        asked
+            .iter()
+            .any(|l| l.starts_with("GET /api/v1/namespaces/prod/pods?limit=500")),
+        "{asked:?}"
+    );
+
     // Malformed and oversized bodies.
     d.create("bad.json", "{");
-    assert_eq!(
-        curl(
-            &d,
-            "a.pem",
-            &format!("{base}/validate"),
-            &["--data-binary", "@bad.json"]
-        )
-        .0,
-        "400"
+    let (code, _) = curl(
+        &d,
+        "a.pem",
+        &format!("{base}/validate"),
+        &["--data-binary", "@bad.json"],
     );
+    assert_eq!(code, "400");
     d.create("big.json", vec![b' '; 3 * 1024 * 1024 + 1]);
-    assert_eq!(
-        curl(
-            &d,
-            "a.pem",
-            &format!("{base}/validate"),
-            &["--data-binary", "@big.json"]
-        )
-        .0,
-        "413"
+    let (code, _) = curl(
+        &d,
+        "a.pem",
+        &format!("{base}/validate"),
+        &["--data-binary", "@big.json"],
     );
-    assert_eq!(
-        curl(&d, "a.pem", &format!("{base}/mutate-nothing"), &[]).0,
-        "404"
-    );
-    let (_, metrics) = curl(&d, "a.pem", &format!("{base}/metrics"), &[]);
-    assert!(
-        metrics.contains("podsec_requests_total{endpoint=\"validate\",decision=\"denied\"} 1"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("podsec_requests_total{endpoint=\"validate\",decision=\"error\"} 2"),
-        "{metrics}"
-    );
-    // The certificate is replaced while the server runs: new connections
-    // get the new one.
-    cert(&d, "b", "podsec-b");
-    std::fs::copy(d.path.join("b.key"), d.path.join("a.key")).unwrap();
-    std::fs::copy(d.path.join("b.pem"), d.path.join("a.pem")).unwrap();
-    assert_eq!(curl(&d, "b.pem", &format!("{base}/healthz"), &[]).0, "200");
-    let (_, metrics) = curl(&d, "b.pem", &format!("{base}/metrics"), &[]);
-    assert!(
-        metrics.contains("podsec_certificate_reloads_total 1"),
-        "{metrics}"
-    );
-    // SIGTERM: a clean stop.
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
+    assert_eq!(code, "413");
+
+    // A slow client: it sends half a body and stalls. It is answered 408
+    // within the request's own ?timeout=, and other requests go on
+    // meanwhile.
+    let port = base.rsplit(':').next().unwrap().to_string();
+    let mut slow = Command::new("openssl")
+        .args([
+            "s_client",
+            "-quiet",
+            "-connect",
+            &format!("127.0.0.1:{port}"),
+            "-servername",
+            "localhost",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
         .unwrap();
-    let status = child.wait().unwrap();
-    assert!(status.success(), "{status:?}");
-    let logs = logs.join().unwrap();
+    let mut stdin = slow.stdin.take().unwrap();
+    stdin
+        .write_all(b"POST /validate?timeout=1s HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n{\"kind\":")
+        .unwrap();
+    stdin.flush().unwrap();
+    let t = std::time::Instant::now();
+    assert_eq!(curl(&d, "a.pem", &format!("{base}/healthz"), &[]).0, "200");
+    let mut answer = String::new();
+    let mut out = slow.stdout.take().unwrap();
+    let mut buf = [0u8; 4096];
+    while !answer.contains("\r\n\r\n") {
+        let n = out.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        answer.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
+    assert!(t.elapsed() < std::time::Duration::from_secs(5));
+    drop(stdin);
+    let _ = slow.kill();
+    let _ = slow.wait();
+
+    // Metrics by endpoint, kind and decision.
+    let (_, metrics) = curl(&d, "a.pem", &format!("{base}/metrics"), &[]);
+    for line in [
+        "podsec_requests_total{endpoint=\"validate\",kind=\"Pod\",decision=\"denied\"} 1",
+        "podsec_requests_total{endpoint=\"validate\",kind=\"Pod\",decision=\"allowed\"} 5",
+        "podsec_requests_total{endpoint=\"validate\",kind=\"controller\",decision=\"allowed\"} 2",
+        "podsec_requests_total{endpoint=\"validate\",kind=\"Namespace\",decision=\"allowed\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line}\n{metrics}");
+    }
+    assert!(metrics.contains("podsec_request_duration_seconds_count{endpoint=\"validate\"}"));
+
+    // The configuration is read again when it changes: now restricted is
+    // enforced, so the same pod is denied; a broken file keeps it.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    d.create(
+        "podsec.toml",
+        "[serve]\nenforce = \"restricted\"\nnamespace-labels = false\n",
+    );
+    let mut denied = false;
+    for _ in 0..50 {
+        if r("pod-create.json")["allowed"] == false {
+            denied = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(denied, "the configuration was not reloaded");
+    d.create("podsec.toml", "[serve]\nenforce = \"strict\"\n");
+    let mut counted = false;
+    for _ in 0..50 {
+        let (_, m) = curl(&d, "a.pem", &format!("{base}/metrics"), &[]);
+        if m.contains("podsec_config_reloads_total{result=\"error\"} 1") {
+            counted = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(counted);
+    assert_eq!(r("pod-create.json")["allowed"], false);
+    let logs = s.stop();
+    assert!(
+        logs.iter()
+            .any(|l| l.contains("configuration not reloaded") && l.contains("podsec.toml:2:11")),
+        "{logs:?}"
+    );
     assert!(
         logs.iter().any(|l| l.contains("\"msg\":\"stopped\"")),
         "{logs:?}"
     );
-    assert!(
-        logs.iter()
-            .any(|l| l.contains("\"msg\":\"review\"") && l.contains("3f2c-Pod")),
-        "{logs:?}"
-    );
 }
 
 #[test]
-fn mutate_returns_a_patch_that_applies_and_converges() {
+fn certificates_reload_while_requests_run() {
+    let d = Dir::new("serve-certs");
+    // `podsec serve certs`: a CA and a serving certificate.
+    let out = d.run(&[
+        "serve",
+        "certs",
+        "--out",
+        "certs",
+        "--dns",
+        "localhost",
+        "--dns",
+        "podsec-webhook.podsec.svc",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let bundle = out.stdout.trim();
+    let ca = std::fs::read_to_string(d.path.join("certs/ca.crt")).unwrap();
+    let decoded = Command::new("base64")
+        .args(["-d"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin.take().unwrap().write_all(bundle.as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&decoded.stdout), ca);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(d.path.join("certs/tls.key"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    let s = start(&d, &[], &[]);
+    let base = s.base.clone();
+    // Requests run in a loop, trusting both the openssl certificate and
+    // podsec's CA, while the files are replaced by podsec's pair.
+    let trust = format!(
+        "{}{}",
+        std::fs::read_to_string(d.path.join("a.pem")).unwrap(),
+        ca
+    );
+    d.create("trust.pem", trust);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let runner = {
+        let (stop, base, path) = (stop.clone(), base.clone(), d.path.clone());
+        std::thread::spawn(move || {
+            let mut codes = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let out = Command::new("curl")
+                    .args([
+                        "-s",
+                        "--cacert",
+                        "trust.pem",
+                        "-w",
+                        "%{http_code}",
+                        "-o",
+                        "/dev/null",
+                    ])
+                    .arg(format!("{base}/healthz"))
+                    .current_dir(&path)
+                    .output()
+                    .unwrap();
+                codes.push(String::from_utf8_lossy(&out.stdout).into_owned());
+            }
+            codes
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    std::fs::copy(d.path.join("certs/tls.key"), d.path.join("a.key")).unwrap();
+    std::fs::copy(d.path.join("certs/tls.crt"), d.path.join("a.pem")).unwrap();
+    // New connections get the new certificate: verified against podsec's
+    // CA alone.
+    let mut switched = false;
+    for _ in 0..50 {
+        if curl(&d, "certs/ca.crt", &format!("{base}/healthz"), &[]).0 == "200" {
+            switched = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(switched);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let codes = runner.join().unwrap();
+    assert!(codes.len() > 3, "{codes:?}");
+    assert!(codes.iter().all(|c| c == "200"), "{codes:?}");
+    let (_, metrics) = curl(&d, "certs/ca.crt", &format!("{base}/metrics"), &[]);
+    assert!(
+        metrics.contains("podsec_certificate_reloads_total 1"),
+        "{metrics}"
+    );
+    s.stop();
+}
+
+#[test]
+fn mutate_returns_a_patch_that_applies_converges_and_passes() {
     let d = Dir::new("serve-mutate");
-    let (mut child, base, drain) = start(&d, &["--mutate-unsafe"]);
+    d.create(
+        "podsec.toml",
+        "[serve]\nenforce = \"restricted\"\nrun-as-user = 10001\nmutate-unsafe = [\"ALL\"]\n",
+    );
+    let s = start(&d, &["--config", "podsec.toml"], &[]);
+    let base = s.base.clone();
     d.create("pod.json", review("Pod", "pods", WEAK_POD));
     let (code, body) = curl(
         &d,
@@ -202,7 +490,8 @@ fn mutate_returns_a_patch_that_applies_and_converges() {
     assert_eq!(v["response"]["allowed"], true);
     assert_eq!(v["response"]["patchType"], "JSONPatch");
     // Decode with Python's base64 and apply the patch with the engine's
-    // applier; sent again, the patched Pod gets no patch.
+    // applier; sent again, the patched Pod gets no patch; validated, it
+    // passes restricted.
     let out = Command::new("python3")
         .args([
             "-c",
@@ -223,10 +512,22 @@ fn mutate_returns_a_patch_that_applies_and_converges() {
     );
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert!(v["response"].get("patch").is_none(), "{v}");
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(child.wait().unwrap().success());
-    drain.join().unwrap();
+    let (_, body) = curl(
+        &d,
+        "a.pem",
+        &format!("{base}/validate"),
+        &["--data-binary", "@again.json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["response"]["allowed"], true, "{v}");
+    // The original is denied.
+    let (_, body) = curl(
+        &d,
+        "a.pem",
+        &format!("{base}/validate"),
+        &["--data-binary", "@pod.json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["response"]["allowed"], false, "{v}");
+    s.stop();
 }

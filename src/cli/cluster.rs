@@ -14,12 +14,14 @@ pub enum ReportFormat {
 }
 
 /// `--live`: read the cluster instead of files.
+#[cfg_attr(not(feature = "live"), allow(dead_code))]
 pub struct Live {
     pub context: Option<String>,
     pub namespace: Option<String>,
     pub server_dry_run: bool,
 }
 
+#[cfg_attr(not(feature = "live"), allow(dead_code))]
 fn live_error(e: impl std::fmt::Display) -> crate::input::InputError {
     crate::input::InputError {
         file: "cluster".into(),

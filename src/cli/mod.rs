@@ -452,16 +452,21 @@ enum Command {
         /// The certificate's private key (PEM).
         #[arg(long, value_name = "FILE", required = true)]
         tls_key: Option<std::path::PathBuf>,
-        /// The level enforced: privileged, baseline or restricted.
-        #[arg(long, default_value = "restricted", value_parser = parse_level)]
-        level: Level,
-        /// Policy version: `latest` or `v1.N`.
-        #[arg(long, default_value = "latest", value_parser = parse_version)]
-        version: Version,
-        /// What a violation does: enforce (deny Pods), warn (allow with
-        /// warnings) or audit (allow with audit annotations).
-        #[arg(long, value_enum, default_value = "enforce")]
-        mode: ServeMode,
+        /// A podsec.toml whose `[serve]` table is the policy (read again
+        /// when it changes; docs/webhook.md, "Configuration").
+        #[arg(long, value_name = "FILE")]
+        config: Option<std::path::PathBuf>,
+        /// Shorthand for the default policy: the level of `--mode`
+        /// (default restricted), overriding the file's defaults.
+        #[arg(long, value_parser = parse_level)]
+        level: Option<Level>,
+        /// Policy version of the shorthand: `latest` or `v1.N`.
+        #[arg(long, value_parser = parse_version)]
+        version: Option<Version>,
+        /// The mode of the shorthand: enforce (deny Pods), warn (allow
+        /// with warnings) or audit (allow with audit annotations).
+        #[arg(long, value_enum)]
+        mode: Option<ServeMode>,
         /// Also deny workload controllers whose pods would be denied (by
         /// default they are allowed with a warning).
         #[arg(long)]
@@ -475,10 +480,20 @@ enum Command {
         /// A runtimeClassName whose pods are not evaluated (repeatable).
         #[arg(long, value_name = "CLASS")]
         exempt_runtime_class: Vec<String>,
-        /// `/mutate` also applies the unsafe fixes (those that change what
-        /// the container may do); by default only the safe ones.
+        /// `/mutate` also applies every rule's unsafe fixes (those that
+        /// change what the container may do); by default only the safe
+        /// ones, and the unsafe ones of `[serve] mutate-unsafe`.
         #[arg(long)]
         mutate_unsafe: bool,
+        /// Read each namespace's Pod Security labels from the API server
+        /// (the pod's service account, or the kubeconfig), and its pods
+        /// when a label change raises its enforce level.
+        #[arg(long)]
+        read_namespaces: bool,
+        /// Benchmark baseline: answer every review "allowed" without
+        /// evaluating it.
+        #[arg(long, hide = true)]
+        trivial: bool,
     },
     /// Which Pod Security labels each namespace of a cluster can take today
     /// (from a `kubectl get -A -o json` dump).
@@ -766,6 +781,7 @@ pub fn main() -> ExitCode {
             addr,
             tls_cert,
             tls_key,
+            config,
             level,
             version,
             mode,
@@ -774,30 +790,31 @@ pub fn main() -> ExitCode {
             exempt_user,
             exempt_runtime_class,
             mutate_unsafe,
+            read_namespaces,
+            trivial,
         } => {
-            use crate::engine::admission::{Mode, MutatePolicy, Policy};
+            use crate::engine::admission::Mode;
             crate::serve::run(crate::serve::Args {
-                mutate: MutatePolicy {
-                    unsafe_fixes: mutate_unsafe,
-                    exempt_namespaces: exempt_namespace.clone(),
-                    exempt_users: exempt_user.clone(),
-                },
                 addr,
                 cert: tls_cert.unwrap_or_default(),
                 key: tls_key.unwrap_or_default(),
-                policy: Policy {
+                config,
+                overrides: crate::serve::Overrides {
                     level,
                     version,
-                    mode: match mode {
+                    mode: mode.map(|m| match m {
                         ServeMode::Enforce => Mode::Enforce,
                         ServeMode::Warn => Mode::Warn,
                         ServeMode::Audit => Mode::Audit,
-                    },
+                    }),
                     enforce_controllers,
                     exempt_namespaces: exempt_namespace,
                     exempt_users: exempt_user,
                     exempt_runtime_classes: exempt_runtime_class,
+                    mutate_unsafe,
                 },
+                read_namespaces,
+                trivial,
             })
         }
         Command::Cluster {

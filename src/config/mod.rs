@@ -10,6 +10,7 @@
 
 pub mod baseline;
 pub mod date;
+pub mod serve;
 pub mod suppress;
 
 use std::collections::HashMap;
@@ -130,6 +131,8 @@ pub struct Config {
     /// `(image, Dockerfile path relative to the current directory, line)`.
     pub images: Vec<(String, String, u32)>,
     pub exemptions: Vec<Exemption>,
+    /// The webhook's policy (`[serve]`).
+    pub serve: Option<serve::ServeConfig>,
 }
 
 #[derive(Deserialize)]
@@ -146,6 +149,7 @@ struct Raw {
     respect_gitignore: Option<Spanned<bool>>,
     images: Option<std::collections::BTreeMap<String, Spanned<String>>>,
     exemptions: Option<Vec<Spanned<RawExemption>>>,
+    serve: Option<serve::RawServe>,
 }
 
 #[derive(Deserialize)]
@@ -351,6 +355,9 @@ impl Config {
             let p = dir.join(df.get_ref());
             let shown = relative_to_cwd(&p);
             cfg.images.push((image, shown, line_of(df.span())));
+        }
+        if let Some(sv) = raw.serve {
+            cfg.serve = Some(serve::parse(sv).map_err(|(span, m)| at(span, m))?);
         }
         for e in raw.exemptions.unwrap_or_default() {
             let span = e.span();

@@ -1,50 +1,151 @@
 //! Admission decisions: an `AdmissionReview` in, the review's response
-//! out, by the same evaluator `podsec pss` uses. Pure (no I/O): the
-//! webhook front end (`podsec serve`, `src/serve/`) only moves bytes.
+//! out, by the same evaluator `podsec pss` uses. Pure: the namespace
+//! labels and the pods a namespace holds come through `Lookup`, which the
+//! webhook front end (`podsec serve`, `src/serve/`) answers from the API
+//! server; this module moves no bytes itself.
 //!
 //! What is decided follows the Pod Security admission controller
-//! (docs/webhook.md): Pods are enforced, workload controllers get
-//! warnings (or are denied when configured), ignored operations and
-//! subresources are allowed untouched, exempt namespaces, users and runtime
-//! classes are allowed with the `exempt` audit annotation.
+//! (docs/webhook.md): each namespace has an enforce, a warn and an audit
+//! policy (its `pod-security.kubernetes.io/*` labels over the configured
+//! defaults); Pods are denied by enforce, warned by warn, annotated by
+//! audit; workload controllers get warn and audit, and their enforce
+//! level as a warning (or a denial when configured); Namespace label
+//! changes are validated and answered with the existing pods' violations;
+//! ignored operations and subresources are allowed untouched; exempt
+//! namespaces, users and runtime classes are allowed with the `exempt`
+//! audit annotation.
 
 use serde_json::{Value, json};
 
+use crate::pss::namespace::{
+    Defaults, NamespacePolicy, PREFIX, Policy as LevelVersion, checks_existing_pods, label_errors,
+};
 use crate::pss::{Level, Version, aggregate};
+use crate::rules::{Rule, Selection};
 
-/// What a violation does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    Enforce,
-    Warn,
-    Audit,
-}
+pub use crate::config::serve::{Controllers, Mode, NamespaceRule};
 
 /// The policy a review is decided by.
 #[derive(Clone, Debug)]
 pub struct Policy {
-    pub level: Level,
-    pub version: Version,
-    pub mode: Mode,
-    /// Deny controllers (Deployments…) whose pods would be denied, not only
-    /// warn (the controller itself only enforces on Pods).
-    pub enforce_controllers: bool,
+    /// For a namespace without labels (the admission configuration's
+    /// `defaults`).
+    pub defaults: Defaults,
+    /// Per-namespace defaults, first match wins.
+    pub namespaces: Vec<NamespaceRule>,
+    /// The namespace's own labels win over the configured policy.
+    pub namespace_labels: bool,
+    pub controllers: Controllers,
+    /// podsec rules evaluated besides the Pod Security checks (none by
+    /// default), and what their findings do.
+    pub rules: Vec<&'static Rule>,
+    pub rules_mode: Mode,
     pub exempt_namespaces: Vec<String>,
     pub exempt_users: Vec<String>,
     pub exempt_runtime_classes: Vec<String>,
 }
 
 impl Default for Policy {
+    /// `restricted:latest` enforced everywhere, controllers warned.
     fn default() -> Policy {
-        Policy {
+        let restricted = LevelVersion {
             level: Level::Restricted,
             version: Version::Latest,
-            mode: Mode::Enforce,
-            enforce_controllers: false,
+        };
+        Policy {
+            defaults: Defaults {
+                enforce: restricted,
+                ..Defaults::default()
+            },
+            namespaces: Vec::new(),
+            namespace_labels: true,
+            controllers: Controllers::Warn,
+            rules: Vec::new(),
+            rules_mode: Mode::Warn,
             exempt_namespaces: Vec::new(),
             exempt_users: Vec::new(),
             exempt_runtime_classes: Vec::new(),
         }
+    }
+}
+
+impl Policy {
+    /// The policy `[serve]` describes (unset fields as `Policy::default`).
+    pub fn from_config(c: &crate::config::serve::ServeConfig) -> Policy {
+        let d = Policy::default();
+        Policy {
+            defaults: c.defaults.unwrap_or(d.defaults),
+            namespaces: c.namespaces.clone(),
+            namespace_labels: c.namespace_labels.unwrap_or(d.namespace_labels),
+            controllers: c.controllers.unwrap_or(d.controllers),
+            rules: c.rules.clone(),
+            rules_mode: c.rules_mode.unwrap_or(d.rules_mode),
+            exempt_namespaces: c.exempt_namespaces.clone(),
+            exempt_users: c.exempt_usernames.clone(),
+            exempt_runtime_classes: c.exempt_runtime_classes.clone(),
+        }
+    }
+
+    /// The `--level L --version V --mode M` shorthand: `M` at `L:V`, the
+    /// other modes privileged.
+    pub fn shorthand(level: Level, version: Version, mode: Mode) -> Policy {
+        let p = LevelVersion { level, version };
+        let mut d = Defaults::default();
+        match mode {
+            Mode::Enforce => d.enforce = p,
+            Mode::Warn => d.warn = p,
+            Mode::Audit => d.audit = p,
+        }
+        Policy {
+            defaults: d,
+            ..Policy::default()
+        }
+    }
+
+    /// The configured defaults for namespace `name`.
+    pub fn defaults_for(&self, name: &str) -> &Defaults {
+        self.namespaces
+            .iter()
+            .find(|r| r.matcher.is_match(name))
+            .map_or(&self.defaults, |r| &r.defaults)
+    }
+
+    /// The namespace's policy: its labels (when known and honoured) over
+    /// the configured defaults.
+    pub fn for_namespace(
+        &self,
+        name: &str,
+        labels: Option<&[(String, String)]>,
+    ) -> NamespacePolicy {
+        let labels = if self.namespace_labels {
+            labels.unwrap_or(&[])
+        } else {
+            &[]
+        };
+        NamespacePolicy::with_defaults(name, labels, self.defaults_for(name))
+    }
+}
+
+/// What the decision needs from the cluster.
+pub trait Lookup {
+    /// The Pod Security labels of namespace `name`; `Ok(None)` when the
+    /// front end does not read namespaces (the configured policy
+    /// applies), `Err` when reading failed.
+    fn labels(&mut self, name: &str) -> Result<Option<Vec<(String, String)>>, String>;
+    /// The pods of namespace `name`, at most `max` (and how many there
+    /// are), for a namespace whose enforce level is raised.
+    fn pods(&mut self, name: &str, max: usize) -> Result<(Vec<Value>, usize), String>;
+}
+
+/// No cluster: the configured policy alone, no pods to check.
+pub struct NoLookup;
+
+impl Lookup for NoLookup {
+    fn labels(&mut self, _: &str) -> Result<Option<Vec<(String, String)>>, String> {
+        Ok(None)
+    }
+    fn pods(&mut self, _: &str, _: usize) -> Result<(Vec<Value>, usize), String> {
+        Err("the webhook does not read pods (start it with --read-namespaces)".into())
     }
 }
 
@@ -60,6 +161,10 @@ const IGNORED_POD_SUBRESOURCES: &[&str] = &[
     "status",
 ];
 
+/// Pods the controller checks at most when a namespace's enforce level
+/// is raised.
+pub const MAX_PODS_TO_CHECK: usize = 3000;
+
 /// Warnings longer than this may be cut by clients.
 pub const MAX_WARNING: usize = 256;
 
@@ -74,8 +179,6 @@ fn truncate(s: &str, max: usize) -> String {
     format!("{}...", &s[..end])
 }
 
-/// Decides one review. `Err` when the body is not an AdmissionReview with
-/// a request (the front end answers 400).
 /// An AdmissionReview's request, its apiVersion and the request's uid.
 fn envelope(body: &[u8]) -> Result<(Value, String, String), String> {
     let mut v: Value = serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
@@ -97,18 +200,14 @@ fn envelope(body: &[u8]) -> Result<(Value, String, String), String> {
     Ok((req, api_version, uid))
 }
 
-pub fn review(body: &[u8], policy: &Policy) -> Result<Value, String> {
+/// Decides one review. `Err` when the body is not an AdmissionReview with
+/// a request (the front end answers 400).
+pub fn review(body: &[u8], policy: &Policy, lookup: &mut dyn Lookup) -> Result<Value, String> {
     let (req, api_version, uid) = envelope(body)?;
-    let req = &req;
-    let decision = decide(req, policy);
-    let mut response = json!({"uid": uid, "allowed": decision.denied.is_none()});
-    if let Some(message) = decision.denied {
-        response["status"] = json!({
-            "status": "Failure",
-            "code": 403,
-            "reason": "Forbidden",
-            "message": message,
-        });
+    let decision = decide(&req, policy, lookup);
+    let mut response = json!({"uid": uid, "allowed": decision.status.is_none()});
+    if let Some(status) = decision.status {
+        response["status"] = status;
     }
     if !decision.warnings.is_empty() {
         response["warnings"] = json!(decision.warnings);
@@ -125,34 +224,121 @@ pub fn review(body: &[u8], policy: &Policy) -> Result<Value, String> {
     Ok(json!({"apiVersion": api_version, "kind": "AdmissionReview", "response": response}))
 }
 
+/// What one review decided. Audit annotation keys are unqualified: the
+/// API server prefixes them with the webhook's name.
 #[derive(Default)]
 struct Decision {
-    denied: Option<String>,
+    /// The `metav1.Status` of a denial.
+    status: Option<Value>,
     warnings: Vec<String>,
     audit: Vec<(&'static str, String)>,
 }
 
-fn decide(req: &Value, policy: &Policy) -> Decision {
-    let mut d = Decision::default();
+impl Decision {
+    fn warn(&mut self, w: String) {
+        let w = truncate(&w, MAX_WARNING);
+        if !self.warnings.contains(&w) {
+            self.warnings.push(w);
+        }
+    }
+}
+
+/// The qualified resource (`pods`, `deployments.apps`), as API errors
+/// name it.
+fn group_resource(req: &Value) -> String {
+    let resource = req["resource"]["resource"].as_str().unwrap_or("");
+    match req["resource"]["group"].as_str().unwrap_or("") {
+        "" => resource.to_string(),
+        g => format!("{resource}.{g}"),
+    }
+}
+
+/// A Forbidden status, worded as `apierrors.NewForbidden`.
+fn forbidden(req: &Value, name: &str, why: &str) -> Value {
+    let gr = group_resource(req);
+    let message = if name.is_empty() {
+        format!("{gr} is forbidden: {why}")
+    } else {
+        format!("{gr} {name:?} is forbidden: {why}")
+    };
+    json!({
+        "status": "Failure",
+        "message": message,
+        "reason": "Forbidden",
+        "details": {"name": name, "group": req["resource"]["group"], "kind": req["resource"]["resource"]},
+        "code": 403,
+    })
+}
+
+fn labels_of(obj: &Value) -> Vec<(String, String)> {
+    obj["metadata"]["labels"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| k.starts_with(PREFIX))
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn decide(req: &Value, policy: &Policy, lookup: &mut dyn Lookup) -> Decision {
     let op = req["operation"].as_str().unwrap_or("");
     if op != "CREATE" && op != "UPDATE" {
-        return d;
+        return Decision::default();
     }
     let kind = req["kind"]["kind"].as_str().unwrap_or("");
     let sub = req["subResource"].as_str().unwrap_or("");
+    if kind == "Namespace" {
+        return if sub.is_empty() {
+            decide_namespace(req, policy, lookup)
+        } else {
+            Decision::default()
+        };
+    }
     let is_pod = kind == "Pod";
     if is_pod && IGNORED_POD_SUBRESOURCES.contains(&sub) {
-        return d;
+        return Decision::default();
     }
     if !is_pod && !sub.is_empty() {
-        return d;
+        return Decision::default();
     }
     let object = &req["object"];
     if object.is_null() {
-        return d;
+        return Decision::default();
     }
-    // A Pod update is evaluated only when what runs changes (images,
-    // containers, ephemeral containers), as the controller does.
+    let namespace = req["namespace"].as_str().unwrap_or("");
+    let user = req["userInfo"]["username"].as_str().unwrap_or("");
+    let mut d = Decision::default();
+    let exempt = |why: &str| {
+        let mut d = Decision::default();
+        d.audit.push(("exempt", why.to_string()));
+        d
+    };
+    if !namespace.is_empty() && policy.exempt_namespaces.iter().any(|n| n == namespace) {
+        return exempt("namespace");
+    }
+    if !user.is_empty() && policy.exempt_users.iter().any(|u| u == user) {
+        return exempt("user");
+    }
+    let labels = match lookup.labels(namespace) {
+        Ok(l) => l,
+        Err(e) => {
+            let why = format!("failed to lookup namespace {namespace:?}: {e}");
+            if is_pod {
+                d.status = Some(json!({
+                    "status": "Failure",
+                    "message": format!("Internal error occurred: failed to lookup namespace {namespace:?}"),
+                    "reason": "InternalError",
+                    "code": 500,
+                }));
+            }
+            d.audit.push(("error", why));
+            return d;
+        }
+    };
+    let ns = policy.for_namespace(namespace, labels.as_deref());
+    // Pod updates are evaluated only when what runs changes.
     if is_pod
         && op == "UPDATE"
         && sub != "ephemeralcontainers"
@@ -160,84 +346,405 @@ fn decide(req: &Value, policy: &Policy) -> Decision {
     {
         return d;
     }
-    let namespace = req["namespace"].as_str().unwrap_or("");
-    let user = req["userInfo"]["username"].as_str().unwrap_or("");
-    let runtime_class = if is_pod {
-        object["spec"]["runtimeClassName"].as_str()
-    } else {
-        None
-    };
-    let exempt = if policy.exempt_namespaces.iter().any(|n| n == namespace) {
-        Some("namespace")
-    } else if policy.exempt_users.iter().any(|u| u == user) {
-        Some("user")
-    } else if runtime_class.is_some_and(|r| policy.exempt_runtime_classes.iter().any(|x| x == r)) {
-        Some("runtimeClass")
-    } else {
-        None
-    };
-    if let Some(why) = exempt {
-        d.audit
-            .push(("pod-security.kubernetes.io/exempt", why.to_string()));
-        return d;
+    let no_errors = ns.errors.is_empty();
+    if no_errors && policy.rules.is_empty() {
+        let warn_or_audit =
+            ns.warn.level != Level::Privileged || ns.audit.level != Level::Privileged;
+        let enforce_counts = is_pod || policy.controllers != Controllers::Ignore;
+        if !warn_or_audit && (ns.enforce.level == Level::Privileged || !enforce_counts) {
+            return d;
+        }
     }
     let text = object.to_string();
     let file = format!("{}.json", kind.to_ascii_lowercase());
-    let parsed = super::pss::pss_file(&file, &text, &[policy.level], policy.version);
-    let Some(w) = parsed.workloads.first() else {
-        return d;
+    let name = object["metadata"]["name"]
+        .as_str()
+        .or(req["name"].as_str())
+        .unwrap_or("");
+    // Each distinct LEVEL:VERSION evaluated once.
+    let mut cache: Vec<(LevelVersion, Option<Vec<crate::pss::Violation>>)> = Vec::new();
+    let mut eval = |p: LevelVersion| -> Option<Vec<crate::pss::Violation>> {
+        if p.level == Level::Privileged {
+            return Some(Vec::new());
+        }
+        if let Some((_, v)) = cache.iter().find(|(q, _)| *q == p) {
+            return v.clone();
+        }
+        let parsed = super::pss::pss_file(&file, &text, &[p.level], p.version);
+        let v = parsed.workloads.first().map(|w| w.results[0].1.clone());
+        cache.push((p, v.clone()));
+        v
     };
-    let violations = &w.results[0].1;
-    if violations.is_empty() {
+    // A workload podsec does not read (or one without a pod template).
+    if eval(LevelVersion {
+        level: Level::Baseline,
+        version: Version::Latest,
+    })
+    .is_none()
+    {
         return d;
     }
-    let label = format!("{}:{}", policy.level, policy.version);
-    let agg = aggregate(violations);
-    let would = format!("would violate PodSecurity \"{label}\": {agg}");
-    let enforced = policy.mode == Mode::Enforce && (is_pod || policy.enforce_controllers);
-    if enforced {
-        let resource = req["resource"]["resource"].as_str().unwrap_or("pods");
-        let name = object["metadata"]["name"].as_str().unwrap_or("");
-        let subject = if name.is_empty() {
-            resource.to_string()
-        } else {
-            format!("{resource} {name:?}")
-        };
-        d.denied = Some(format!(
-            "{subject} is forbidden: violates PodSecurity \"{label}\": {agg}"
+    let runtime_class = if is_pod {
+        object["spec"]["runtimeClassName"].as_str()
+    } else {
+        pod_template_spec(object).and_then(|s| s["runtimeClassName"].as_str())
+    };
+    if runtime_class
+        .is_some_and(|r| !r.is_empty() && policy.exempt_runtime_classes.iter().any(|x| x == r))
+    {
+        return exempt("runtimeClass");
+    }
+    if !no_errors {
+        d.audit.push((
+            "error",
+            format!("Failed to parse policy: {}", ns.errors.join("; ")),
         ));
-        d.audit
-            .push(("pod-security.kubernetes.io/enforce-policy", label.clone()));
-        return d;
     }
-    match policy.mode {
-        Mode::Audit => d
-            .audit
-            .push(("pod-security.kubernetes.io/audit-violations", would)),
-        // Warn mode, and controllers under enforce (their pods will be
-        // denied: say so at `kubectl apply`).
-        _ => d.warnings.push(truncate(&would, MAX_WARNING)),
+    if is_pod {
+        d.audit.push(("enforce-policy", ns.enforce.to_string()));
+    }
+    let enforce_v = eval(ns.enforce).unwrap_or_default();
+    if !enforce_v.is_empty() {
+        let why = format!(
+            "violates PodSecurity \"{}\": {}",
+            ns.enforce,
+            aggregate(&enforce_v)
+        );
+        match (is_pod, policy.controllers) {
+            (true, _) | (false, Controllers::Deny) => d.status = Some(forbidden(req, name, &why)),
+            (false, Controllers::Warn) => d.warn(format!(
+                "would violate PodSecurity \"{}\": {}",
+                ns.enforce,
+                aggregate(&enforce_v)
+            )),
+            (false, Controllers::Ignore) => {}
+        }
+    }
+    let audit_v = eval(ns.audit).unwrap_or_default();
+    if !audit_v.is_empty() {
+        d.audit.push((
+            "audit-violations",
+            format!(
+                "would violate PodSecurity \"{}\": {}",
+                ns.audit,
+                aggregate(&audit_v)
+            ),
+        ));
+    }
+    // No warning is added to a request already denied.
+    if d.status.is_none() {
+        let warn_v = eval(ns.warn).unwrap_or_default();
+        if !warn_v.is_empty() {
+            d.warn(format!(
+                "would violate PodSecurity \"{}\": {}",
+                ns.warn,
+                aggregate(&warn_v)
+            ));
+        }
+    }
+    if !policy.rules.is_empty() {
+        podsec_rules(&file, &text, req, name, policy, &mut d);
     }
     d
 }
 
+/// The pod template's spec of a workload controller.
+fn pod_template_spec(object: &Value) -> Option<&Value> {
+    let spec = &object["spec"];
+    let t = if object["kind"] == "CronJob" {
+        &spec["jobTemplate"]["spec"]["template"]["spec"]
+    } else {
+        &spec["template"]["spec"]
+    };
+    (!t.is_null()).then_some(t)
+}
+
+/// podsec's own rules (`[serve] rules`): their findings deny, warn or are
+/// recorded, as `rules-mode` says.
+fn podsec_rules(
+    file: &str,
+    text: &str,
+    req: &Value,
+    name: &str,
+    policy: &Policy,
+    d: &mut Decision,
+) {
+    let opts = super::scan::Options {
+        selection: Selection {
+            select: policy.rules.iter().map(|r| r.code.to_string()).collect(),
+            ignore: Vec::new(),
+        },
+        ..super::scan::Options::default()
+    };
+    let index = crate::dockerfile::index::ImageIndex::default();
+    let found = super::scan::scan_file(file, text, &opts, crate::rules::Lang::En, &index);
+    let findings: Vec<String> = found
+        .diagnostics
+        .iter()
+        .filter(|x| x.suppressed.is_none())
+        .map(|x| format!("{} {}: {}", x.code, x.name, x.message))
+        .collect();
+    if findings.is_empty() {
+        return;
+    }
+    let joined = findings.join("; ");
+    match policy.rules_mode {
+        Mode::Enforce if d.status.is_none() => {
+            d.status = Some(forbidden(
+                req,
+                name,
+                &format!("violates podsec rules: {joined}"),
+            ));
+            d.warnings.clear();
+        }
+        Mode::Enforce => {}
+        Mode::Warn => {
+            if d.status.is_none() {
+                for f in findings {
+                    d.warn(format!("podsec: {f}"));
+                }
+            }
+        }
+        Mode::Audit => d.audit.push(("podsec-violations", joined)),
+    }
+}
+
+/// A Namespace CREATE or UPDATE, as the controller answers it: invalid
+/// Pod Security labels are refused (on update, only when they change);
+/// raising the enforce level answers with the existing pods that would
+/// violate it, never blocking the update for that.
+fn decide_namespace(req: &Value, policy: &Policy, lookup: &mut dyn Lookup) -> Decision {
+    let mut d = Decision::default();
+    let object = &req["object"];
+    let name = object["metadata"]["name"]
+        .as_str()
+        .or(req["name"].as_str())
+        .unwrap_or("");
+    let labels = labels_of(object);
+    let errors = label_errors(&labels);
+    let new = policy.for_namespace(name, Some(&labels));
+    let invalid = |d: &mut Decision| {
+        let causes: Vec<Value> = errors
+            .iter()
+            .map(|e| json!({"reason": "FieldValueInvalid", "message": format!("Invalid value: {}: {}", crate::pss::go_quote(&e.value), e.message), "field": format!("metadata.labels[{}]", e.key)}))
+            .collect();
+        let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        let agg = if list.len() == 1 {
+            list[0].clone()
+        } else {
+            format!("[{}]", list.join(", "))
+        };
+        d.status = Some(json!({
+            "status": "Failure",
+            "message": format!("Namespace {name:?} is invalid: {agg}"),
+            "reason": "Invalid",
+            "details": {"name": name, "kind": "Namespace", "causes": causes},
+            "code": 422,
+        }));
+    };
+    let exempt = policy.exempt_namespaces.iter().any(|n| n == name);
+    let op = req["operation"].as_str().unwrap_or("");
+    if op == "CREATE" {
+        if !errors.is_empty() {
+            invalid(&mut d);
+        } else if exempt && let Some(w) = exempt_warning(name, &new, &labels, policy) {
+            d.warn(w);
+        }
+        return d;
+    }
+    let old_labels = labels_of(&req["oldObject"]);
+    let old_errors = label_errors(&old_labels);
+    if !errors.is_empty() && (old_errors.is_empty() || errors != old_errors) {
+        invalid(&mut d);
+        return d;
+    }
+    let old = policy.for_namespace(name, Some(&old_labels));
+    if !checks_existing_pods(old.enforce, new.enforce) {
+        return d;
+    }
+    if exempt {
+        if let Some(w) = exempt_warning(name, &new, &labels, policy) {
+            d.warn(w);
+        }
+        return d;
+    }
+    match lookup.pods(name, MAX_PODS_TO_CHECK) {
+        Ok((pods, total)) => {
+            for w in existing_pods_warnings(name, new.enforce, &pods, total, policy) {
+                // Kept whole, as the controller sends them.
+                if !d.warnings.contains(&w) {
+                    d.warnings.push(w);
+                }
+            }
+        }
+        Err(_) => d
+            .warnings
+            .push("failed to list pods while checking new PodSecurity enforce level".into()),
+    }
+    d
+}
+
+/// The controller's warning for labels set on an exempt namespace.
+fn exempt_warning(
+    name: &str,
+    p: &NamespacePolicy,
+    labels: &[(String, String)],
+    policy: &Policy,
+) -> Option<String> {
+    let d = policy.defaults_for(name);
+    if p.is_privileged() || (p.enforce == d.enforce && p.audit == d.audit && p.warn == d.warn) {
+        return None;
+    }
+    let has = |k: &str| {
+        labels
+            .iter()
+            .any(|(l, _)| l.strip_prefix(PREFIX) == Some(k))
+    };
+    let mut parts = Vec::new();
+    for (mode, lv) in [("enforce", p.enforce), ("audit", p.audit), ("warn", p.warn)] {
+        if lv.level != Level::Privileged && (has(mode) || has(&format!("{mode}-version"))) {
+            parts.push(format!("{mode}={lv}"));
+        }
+    }
+    Some(format!(
+        "namespace {name:?} is exempt from Pod Security, and the policy ({}) will be ignored",
+        parts.join(", ")
+    ))
+}
+
+/// The controller's warnings for the pods of a namespace whose enforce
+/// level is raised to `enforce`: one pod per controller first, pods of
+/// exempt runtime classes skipped; grouped by reasons, each group named by
+/// its lexically first pod, `(and N other pods)`, sorted; after the
+/// heading `existing pods in namespace "NS" violate the new PodSecurity
+/// enforce level "LEVEL:VERSION"`.
+pub fn existing_pods_warnings(
+    namespace: &str,
+    enforce: LevelVersion,
+    pods: &[Value],
+    total: usize,
+    policy: &Policy,
+) -> Vec<String> {
+    let mut first: Vec<&Value> = Vec::new();
+    let mut later: Vec<&Value> = Vec::new();
+    let mut seen: std::collections::HashSet<&str> = Default::default();
+    for p in pods {
+        let rc = p["spec"]["runtimeClassName"].as_str().unwrap_or("");
+        if !rc.is_empty() && policy.exempt_runtime_classes.iter().any(|x| x == rc) {
+            continue;
+        }
+        let owner = p["metadata"]["ownerReferences"]
+            .as_array()
+            .and_then(|a| a.iter().find(|r| r["controller"] == true))
+            .and_then(|r| r["uid"].as_str());
+        match owner {
+            Some(uid) if !seen.insert(uid) => later.push(p),
+            _ => first.push(p),
+        }
+    }
+    first.extend(later);
+    let checked = first.len().min(MAX_PODS_TO_CHECK);
+    let mut order: Vec<String> = Vec::new();
+    let mut groups: std::collections::HashMap<String, (String, usize)> = Default::default();
+    for p in &first[..checked] {
+        let mut pod = (*p).clone();
+        if let Value::Object(m) = &mut pod {
+            m.insert("kind".into(), json!("Pod"));
+            m.insert("apiVersion".into(), json!("v1"));
+        }
+        let parsed = super::pss::pss_file(
+            "pod.json",
+            &pod.to_string(),
+            &[enforce.level],
+            enforce.version,
+        );
+        let Some(w) = parsed.workloads.first() else {
+            continue;
+        };
+        let v = &w.results[0].1;
+        if v.is_empty() {
+            continue;
+        }
+        let mut reasons: Vec<&str> = Vec::new();
+        for x in v {
+            if !reasons.contains(&x.reason.as_str()) {
+                reasons.push(&x.reason);
+            }
+        }
+        let key = reasons.join(", ");
+        let pod_name = p["metadata"]["name"].as_str().unwrap_or("").to_string();
+        match groups.get_mut(&key) {
+            Some((n, c)) => {
+                *c += 1;
+                if pod_name < *n {
+                    *n = pod_name;
+                }
+            }
+            None => {
+                order.push(key.clone());
+                groups.insert(key, (pod_name, 1));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let total = total.max(first.len());
+    if checked < total {
+        out.push(format!(
+            "new PodSecurity enforce level only checked against the first {checked} of {total} existing pods"
+        ));
+    }
+    if !order.is_empty() {
+        out.push(format!(
+            "existing pods in namespace {namespace:?} violate the new PodSecurity enforce level \"{enforce}\""
+        ));
+    }
+    let mut lines: Vec<String> = order
+        .iter()
+        .map(|k| {
+            let (n, c) = &groups[k];
+            match c {
+                1 => format!("{n}: {k}"),
+                2 => format!("{n} (and 1 other pod): {k}"),
+                c => format!("{n} (and {} other pods): {k}", c - 1),
+            }
+        })
+        .collect();
+    lines.sort();
+    out.extend(lines);
+    out
+}
+
 /// Whether a Pod update changes what runs: container or init container
-/// images or counts, ephemeral containers.
+/// images or counts, ephemeral containers added or changed.
 fn runs_differently(new: &Value, old: &Value) -> bool {
-    let images = |v: &Value, key: &str| -> Vec<String> {
+    if old.is_null() {
+        return true;
+    }
+    let list = |v: &Value, key: &str| -> Vec<(String, String)> {
         v["spec"][key]
             .as_array()
             .map(|a| {
                 a.iter()
-                    .map(|c| c["image"].as_str().unwrap_or("").to_string())
+                    .map(|c| {
+                        (
+                            c["name"].as_str().unwrap_or("").to_string(),
+                            c["image"].as_str().unwrap_or("").to_string(),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default()
     };
-    old.is_null()
-        || ["containers", "initContainers", "ephemeralContainers"]
-            .iter()
-            .any(|k| images(new, k) != images(old, k))
+    for key in ["containers", "initContainers"] {
+        let (a, b) = (list(new, key), list(old, key));
+        if a.len() != b.len() || a.iter().zip(&b).any(|(x, y)| x.1 != y.1) {
+            return true;
+        }
+    }
+    let old_e = list(old, "ephemeralContainers");
+    list(new, "ephemeralContainers")
+        .iter()
+        .any(|(n, i)| !old_e.iter().any(|(on, oi)| on == n && oi == i))
 }
 
 #[cfg(test)]
@@ -271,6 +778,7 @@ mod tests {
         let r = review(
             &review_of("CREATE", "Pod", "pods", weak_pod(), json!({})),
             &Policy::default(),
+            &mut NoLookup,
         )
         .unwrap();
         assert_eq!(r["response"]["uid"], "705ab4f5-6393-11e8-b7cc-42010a800002");
@@ -283,17 +791,16 @@ mod tests {
         let dry = review(
             &review_of("CREATE", "Pod", "pods", weak_pod(), json!({"dryRun": true})),
             &Policy::default(),
+            &mut NoLookup,
         )
         .unwrap();
         assert_eq!(dry["response"]["allowed"], false);
         // Baseline allows it.
-        let p = Policy {
-            level: Level::Baseline,
-            ..Policy::default()
-        };
+        let p = Policy::shorthand(Level::Baseline, Version::Latest, Mode::Enforce);
         let ok = review(
             &review_of("CREATE", "Pod", "pods", weak_pod(), json!({})),
             &p,
+            &mut NoLookup,
         )
         .unwrap();
         assert_eq!(ok["response"]["allowed"], true);
@@ -314,6 +821,7 @@ mod tests {
                 json!({}),
             ),
             &Policy::default(),
+            &mut NoLookup,
         )
         .unwrap();
         assert_eq!(r["response"]["allowed"], true);
@@ -324,12 +832,13 @@ mod tests {
         );
         assert!(w.len() <= MAX_WARNING);
         let p = Policy {
-            enforce_controllers: true,
+            controllers: Controllers::Deny,
             ..Policy::default()
         };
         let r = review(
             &review_of("CREATE", "Deployment", "deployments", deploy, json!({})),
             &p,
+            &mut NoLookup,
         )
         .unwrap();
         assert!(
@@ -346,6 +855,7 @@ mod tests {
             let r = review(
                 &review_of(op, "Pod", "pods", weak_pod(), extra),
                 &Policy::default(),
+                &mut NoLookup,
             )
             .unwrap();
             assert_eq!(r["response"]["allowed"], true, "{op}");
@@ -357,13 +867,11 @@ mod tests {
         let r = review(
             &review_of("CREATE", "Pod", "pods", weak_pod(), json!({})),
             &p,
+            &mut NoLookup,
         )
         .unwrap();
         assert_eq!(r["response"]["allowed"], true);
-        assert_eq!(
-            r["response"]["auditAnnotations"]["pod-security.kubernetes.io/exempt"],
-            "namespace"
-        );
+        assert_eq!(r["response"]["auditAnnotations"]["exempt"], "namespace");
         let p = Policy {
             exempt_users: vec!["alice".into()],
             ..Policy::default()
@@ -371,12 +879,10 @@ mod tests {
         let r = review(
             &review_of("CREATE", "Pod", "pods", weak_pod(), json!({})),
             &p,
+            &mut NoLookup,
         )
         .unwrap();
-        assert_eq!(
-            r["response"]["auditAnnotations"]["pod-security.kubernetes.io/exempt"],
-            "user"
-        );
+        assert_eq!(r["response"]["auditAnnotations"]["exempt"], "user");
         // An update that changes no image is not evaluated.
         let r = review(
             &review_of(
@@ -387,22 +893,21 @@ mod tests {
                 json!({"oldObject": weak_pod()}),
             ),
             &Policy::default(),
+            &mut NoLookup,
         )
         .unwrap();
         assert_eq!(r["response"]["allowed"], true);
         // Audit mode: allowed, annotated.
-        let p = Policy {
-            mode: Mode::Audit,
-            ..Policy::default()
-        };
+        let p = Policy::shorthand(Level::Restricted, Version::Latest, Mode::Audit);
         let r = review(
             &review_of("CREATE", "Pod", "pods", weak_pod(), json!({})),
             &p,
+            &mut NoLookup,
         )
         .unwrap();
         assert_eq!(r["response"]["allowed"], true);
         assert!(
-            r["response"]["auditAnnotations"]["pod-security.kubernetes.io/audit-violations"]
+            r["response"]["auditAnnotations"]["audit-violations"]
                 .as_str()
                 .unwrap()
                 .starts_with("would violate")
@@ -412,25 +917,312 @@ mod tests {
             serde_json::from_slice(&review_of("CREATE", "Pod", "pods", weak_pod(), json!({})))
                 .unwrap();
         b["apiVersion"] = json!("admission.k8s.io/v1beta1");
-        let r = review(&serde_json::to_vec(&b).unwrap(), &Policy::default()).unwrap();
+        let r = review(
+            &serde_json::to_vec(&b).unwrap(),
+            &Policy::default(),
+            &mut NoLookup,
+        )
+        .unwrap();
         assert_eq!(r["apiVersion"], "admission.k8s.io/v1beta1");
-        assert!(review(b"{", &Policy::default()).is_err());
+        assert!(review(b"{", &Policy::default(), &mut NoLookup).is_err());
         assert!(
             review(
                 b"{\"kind\": \"AdmissionReview\", \"apiVersion\": \"admission.k8s.io/v1\"}",
-                &Policy::default()
+                &Policy::default(),
+                &mut NoLookup
             )
             .is_err()
         );
     }
 }
 
-/// What `/mutate` applies: the safe fixes, or the unsafe ones too.
-#[derive(Clone, Debug)]
+#[cfg(test)]
+mod namespace_tests {
+    use super::*;
+
+    /// A cluster in memory: namespace labels and pods.
+    struct Fake {
+        labels: Vec<(String, String)>,
+        pods: Vec<Value>,
+        asked: Vec<String>,
+    }
+
+    impl Lookup for Fake {
+        fn labels(&mut self, name: &str) -> Result<Option<Vec<(String, String)>>, String> {
+            self.asked.push(name.to_string());
+            Ok(Some(self.labels.clone()))
+        }
+        fn pods(&mut self, _: &str, max: usize) -> Result<(Vec<Value>, usize), String> {
+            Ok((
+                self.pods.iter().take(max).cloned().collect(),
+                self.pods.len(),
+            ))
+        }
+    }
+
+    fn pod(name: &str, owner: Option<&str>, privileged: bool) -> Value {
+        let mut p = json!({"metadata": {"name": name, "namespace": "team"},
+            "spec": {"containers": [{"name": "app", "image": "nginx"}]}});
+        if let Some(o) = owner {
+            p["metadata"]["ownerReferences"] = json!([{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "rs", "uid": o, "controller": true}]);
+        }
+        if privileged {
+            p["spec"]["containers"][0]["securityContext"] = json!({"privileged": true});
+        }
+        p
+    }
+
+    fn ns_review(op: &str, labels: Value, old: Option<Value>) -> Vec<u8> {
+        let mut req = json!({
+            "uid": "ns-1", "kind": {"group": "", "version": "v1", "kind": "Namespace"},
+            "resource": {"group": "", "version": "v1", "resource": "namespaces"},
+            "name": "team", "operation": op, "userInfo": {"username": "admin"},
+            "object": {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team", "labels": labels}},
+        });
+        if let Some(o) = old {
+            req["oldObject"] = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team", "labels": o}});
+        }
+        serde_json::to_vec(&json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": req})).unwrap()
+    }
+
+    #[test]
+    fn label_changes_as_the_controller_answers_them() {
+        let mut fake = Fake {
+            labels: vec![],
+            pods: vec![
+                pod("web-b", Some("rs1"), false),
+                pod("web-a", Some("rs1"), false),
+                pod("agent", None, true),
+                pod("lone", None, false),
+            ],
+            asked: vec![],
+        };
+        let p = Policy::shorthand(Level::Privileged, Version::Latest, Mode::Enforce);
+        // Raising enforce: allowed, with the existing pods' violations.
+        let r = review(
+            &ns_review(
+                "UPDATE",
+                json!({"pod-security.kubernetes.io/enforce": "restricted"}),
+                Some(json!({})),
+            ),
+            &p,
+            &mut fake,
+        )
+        .unwrap();
+        assert_eq!(r["response"]["allowed"], true);
+        assert_eq!(
+            r["response"]["warnings"],
+            json!([
+                "existing pods in namespace \"team\" violate the new PodSecurity enforce level \"restricted:latest\"",
+                "agent: privileged, allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile",
+                "lone (and 2 other pods): allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile",
+            ])
+        );
+        // Relaxing, or leaving enforce as it is: no check.
+        let r = review(
+            &ns_review(
+                "UPDATE",
+                json!({"pod-security.kubernetes.io/enforce": "baseline"}),
+                Some(json!({"pod-security.kubernetes.io/enforce": "restricted"})),
+            ),
+            &p,
+            &mut fake,
+        )
+        .unwrap();
+        assert!(r["response"].get("warnings").is_none(), "{r}");
+        // Invalid labels: refused on create, in the API server's words.
+        let r = review(
+            &ns_review("CREATE", json!({"pod-security.kubernetes.io/enforce": "strict", "pod-security.kubernetes.io/warn-version": "1.30"}), None),
+            &p,
+            &mut fake,
+        )
+        .unwrap();
+        assert_eq!(r["response"]["allowed"], false);
+        assert_eq!(r["response"]["status"]["code"], 422);
+        assert_eq!(
+            r["response"]["status"]["message"],
+            "Namespace \"team\" is invalid: [metadata.labels[pod-security.kubernetes.io/enforce]: Invalid value: \"strict\": must be one of privileged, baseline, restricted, metadata.labels[pod-security.kubernetes.io/warn-version]: Invalid value: \"1.30\": must be \"latest\" or \"v1.x\"]"
+        );
+        // An update that keeps the same invalid label passes.
+        let bad = json!({"pod-security.kubernetes.io/enforce": "strict"});
+        let r = review(&ns_review("UPDATE", bad.clone(), Some(bad)), &p, &mut fake).unwrap();
+        assert_eq!(r["response"]["allowed"], true);
+        // An exempt namespace's labels are valid but ignored, and said so.
+        let exempt = Policy {
+            exempt_namespaces: vec!["team".into()],
+            ..p.clone()
+        };
+        let r = review(
+            &ns_review("CREATE", json!({"pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/audit": "restricted"}), None),
+            &exempt,
+            &mut fake,
+        )
+        .unwrap();
+        assert_eq!(
+            r["response"]["warnings"][0],
+            "namespace \"team\" is exempt from Pod Security, and the policy (enforce=baseline:latest, audit=restricted:latest) will be ignored"
+        );
+        // More pods than the controller checks.
+        let many: Vec<Value> = (0..MAX_PODS_TO_CHECK + 2)
+            .map(|i| pod(&format!("p{i:05}"), None, false))
+            .collect();
+        let w = existing_pods_warnings(
+            "team",
+            LevelVersion {
+                level: Level::Restricted,
+                version: Version::Latest,
+            },
+            &many,
+            many.len(),
+            &p,
+        );
+        assert_eq!(
+            w[0],
+            "new PodSecurity enforce level only checked against the first 3000 of 3002 existing pods"
+        );
+        assert_eq!(
+            w[2],
+            "p00000 (and 2999 other pods): allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile"
+        );
+    }
+
+    #[test]
+    fn namespace_labels_and_configured_namespaces_decide_pods() {
+        let weak = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "namespace": "team"},
+            "spec": {"containers": [{"name": "app", "image": "nginx"}]}});
+        let body = serde_json::to_vec(&json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
+            "uid": "u", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+            "resource": {"group": "", "version": "v1", "resource": "pods"},
+            "namespace": "team", "operation": "CREATE", "userInfo": {"username": "bob"}, "object": weak}})).unwrap();
+        // Labelled baseline, warn restricted: allowed with the warning.
+        let mut fake = Fake {
+            labels: vec![
+                (
+                    "pod-security.kubernetes.io/enforce".into(),
+                    "baseline".into(),
+                ),
+                (
+                    "pod-security.kubernetes.io/warn".into(),
+                    "restricted".into(),
+                ),
+            ],
+            pods: vec![],
+            asked: vec![],
+        };
+        let r = review(&body, &Policy::default(), &mut fake).unwrap();
+        assert_eq!(r["response"]["allowed"], true, "{r}");
+        assert!(
+            r["response"]["warnings"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("would violate PodSecurity \"restricted:latest\"")
+        );
+        assert_eq!(
+            r["response"]["auditAnnotations"]["enforce-policy"],
+            "baseline:latest"
+        );
+        assert_eq!(fake.asked, ["team"]);
+        // Labels not honoured: the configured namespace rule decides.
+        let cfg = crate::config::Config::parse(
+            std::path::Path::new("podsec.toml"),
+            "[serve]\nenforce = \"baseline\"\nnamespace-labels = false\nrules = [\"PS1\"]\nrules-mode = \"audit\"\n[[serve.namespace]]\nname = \"te*\"\nenforce = \"restricted\"\nenforce-version = \"v1.30\"\n",
+        )
+        .unwrap();
+        let p = Policy::from_config(cfg.serve.as_ref().unwrap());
+        let r = review(&body, &p, &mut fake).unwrap();
+        assert_eq!(r["response"]["allowed"], false);
+        assert!(
+            r["response"]["status"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(
+                    "pods \"web\" is forbidden: violates PodSecurity \"restricted:v1.30\""
+                )
+        );
+        // podsec's own rules, recorded in audit mode.
+        assert!(
+            r["response"]["auditAnnotations"]["podsec-violations"]
+                .as_str()
+                .unwrap()
+                .contains("PS1"),
+            "{r}"
+        );
+        // Config mistakes are errors at their place.
+        let e = crate::config::Config::parse(
+            std::path::Path::new("podsec.toml"),
+            "[serve]\nwarn = \"strict\"\n",
+        )
+        .unwrap_err();
+        assert_eq!((e.line, e.column), (2, 8), "{e}");
+        let e = crate::config::Config::parse(
+            std::path::Path::new("podsec.toml"),
+            "[serve]\nrules = [\"PS9999\"]\n",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("serve.rules"), "{e}");
+    }
+
+    #[test]
+    fn run_as_user_only_when_configured() {
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+            "spec": {"containers": [{"name": "app", "image": "registry.example/app:1"}]}});
+        let plain = mutated(&pod, &MutatePolicy::default()).unwrap();
+        assert!(
+            plain
+                .pointer("/spec/containers/0/securityContext/runAsUser")
+                .is_none(),
+            "{plain}"
+        );
+        let set = mutated(
+            &pod,
+            &MutatePolicy {
+                run_as_user: Some(10001),
+                ..MutatePolicy::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            set.pointer("/spec/containers/0/securityContext/runAsUser"),
+            Some(&json!(10001))
+        );
+        // Sent again: nothing more to change.
+        let again = mutated(
+            &set,
+            &MutatePolicy {
+                run_as_user: Some(10001),
+                ..MutatePolicy::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(again, set);
+    }
+}
+
+/// What `/mutate` applies: the safe fixes, and the unsafe ones of the
+/// rules opted in (or of every rule).
+#[derive(Clone, Debug, Default)]
 pub struct MutatePolicy {
+    /// Every rule's unsafe fixes (`--mutate-unsafe`).
     pub unsafe_fixes: bool,
+    /// These rules' unsafe fixes (`[serve] mutate-unsafe`).
+    pub unsafe_rules: Vec<&'static Rule>,
+    /// Set on containers that run without a `runAsUser` (`[serve]
+    /// run-as-user`; never otherwise: the image's user is unknown here).
+    pub run_as_user: Option<i64>,
     pub exempt_namespaces: Vec<String>,
     pub exempt_users: Vec<String>,
+}
+
+impl MutatePolicy {
+    pub fn from_config(c: &crate::config::serve::ServeConfig) -> MutatePolicy {
+        MutatePolicy {
+            unsafe_fixes: false,
+            unsafe_rules: c.mutate_unsafe.clone(),
+            run_as_user: c.run_as_user,
+            exempt_namespaces: c.exempt_namespaces.clone(),
+            exempt_users: c.exempt_usernames.clone(),
+        }
+    }
 }
 
 /// RFC 4648 base64 (the AdmissionReview's `patch` field).
@@ -549,36 +1341,102 @@ pub fn mutate(body: &[u8], policy: &MutatePolicy) -> Result<Value, String> {
         || object.is_null()
         || policy.exempt_namespaces.iter().any(|n| n == namespace)
         || policy.exempt_users.iter().any(|u| u == user);
-    if !skip {
-        let text = serde_json::to_string_pretty(object).map_err(|e| e.to_string())?;
-        let kind = object["kind"]
-            .as_str()
-            .unwrap_or("object")
-            .to_ascii_lowercase();
-        let opts = super::scan::Options::default();
-        let threshold = if policy.unsafe_fixes {
-            crate::fix::Applicability::Unsafe
-        } else {
-            crate::fix::Applicability::Safe
-        };
-        let index = crate::dockerfile::index::ImageIndex::default();
-        if let Ok(out) = super::fix::fix_text(
-            &format!("{kind}.json"),
-            &text,
-            &opts,
-            threshold,
-            &index,
-            crate::rules::Lang::En,
-        ) && let Ok(fixed) = serde_json::from_str::<Value>(&out.text)
-        {
-            let ops = json_patch(object, &fixed);
-            if !ops.is_empty() {
-                response["patchType"] = json!("JSONPatch");
-                response["patch"] = json!(base64(Value::Array(ops).to_string().as_bytes()));
-            }
+    if !skip && let Some(fixed) = mutated(object, policy) {
+        let ops = json_patch(object, &fixed);
+        if !ops.is_empty() {
+            response["patchType"] = json!("JSONPatch");
+            response["patch"] = json!(base64(Value::Array(ops).to_string().as_bytes()));
         }
     }
     Ok(json!({"apiVersion": api_version, "kind": "AdmissionReview", "response": response}))
+}
+
+/// The object as the fix engine leaves it (through its validation gate):
+/// the configured `runAsUser`, the safe fixes, then the unsafe fixes of
+/// the opted-in rules. `None` when the engine cannot read it.
+pub fn mutated(object: &Value, policy: &MutatePolicy) -> Option<Value> {
+    let kind = object["kind"]
+        .as_str()
+        .unwrap_or("object")
+        .to_ascii_lowercase();
+    let file = format!("{kind}.json");
+    let index = crate::dockerfile::index::ImageIndex::default();
+    let pass = |v: &Value, opts: &super::scan::Options, threshold| -> Option<Value> {
+        let text = serde_json::to_string_pretty(v).ok()?;
+        let out = super::fix::fix_text(
+            &file,
+            &text,
+            opts,
+            threshold,
+            &index,
+            crate::rules::Lang::En,
+        )
+        .ok()?;
+        serde_json::from_str::<Value>(&out.text).ok()
+    };
+    let all = super::scan::Options::default();
+    // The configured user first: the fixes it allows (runAsNonRoot) are
+    // then made in the same pass, so a second pass changes nothing.
+    let mut start = object.clone();
+    if let Some(uid) = policy.run_as_user {
+        set_run_as_user(&mut start, uid);
+    }
+    let mut fixed = if policy.unsafe_fixes {
+        pass(&start, &all, crate::fix::Applicability::Unsafe)?
+    } else {
+        pass(&start, &all, crate::fix::Applicability::Safe)?
+    };
+    if !policy.unsafe_fixes && !policy.unsafe_rules.is_empty() {
+        let some = super::scan::Options {
+            selection: Selection {
+                select: policy
+                    .unsafe_rules
+                    .iter()
+                    .map(|r| r.code.to_string())
+                    .collect(),
+                ignore: Vec::new(),
+            },
+            ..super::scan::Options::default()
+        };
+        fixed = pass(&fixed, &some, crate::fix::Applicability::Unsafe)?;
+    }
+    Some(fixed)
+}
+
+/// Sets `runAsUser` on every container (and init and ephemeral
+/// container) of the pod template that has none, when the pod sets none.
+fn set_run_as_user(object: &mut Value, uid: i64) {
+    let spec = if object["kind"] == "Pod" {
+        object.pointer_mut("/spec")
+    } else if object["kind"] == "CronJob" {
+        object.pointer_mut("/spec/jobTemplate/spec/template/spec")
+    } else {
+        object.pointer_mut("/spec/template/spec")
+    };
+    let Some(Value::Object(spec)) = spec else {
+        return;
+    };
+    if spec
+        .get("securityContext")
+        .and_then(|s| s.get("runAsUser"))
+        .is_some()
+    {
+        return;
+    }
+    for key in ["initContainers", "containers", "ephemeralContainers"] {
+        let Some(Value::Array(cs)) = spec.get_mut(key) else {
+            continue;
+        };
+        for c in cs {
+            let Value::Object(c) = c else { continue };
+            let sc = c.entry("securityContext").or_insert_with(|| json!({}));
+            if let Value::Object(sc) = sc
+                && !sc.contains_key("runAsUser")
+            {
+                sc.insert("runAsUser".into(), json!(uid));
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -630,8 +1488,7 @@ mod mutate_tests {
     fn patches_apply_harden_and_are_idempotent() {
         let policy = MutatePolicy {
             unsafe_fixes: true,
-            exempt_namespaces: vec![],
-            exempt_users: vec![],
+            ..MutatePolicy::default()
         };
         for object in [
             json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},

@@ -41,9 +41,89 @@ const DEFAULT: Policy = Policy {
     version: Version::Latest,
 };
 
+/// What a namespace without labels gets: the admission configuration's
+/// `defaults` (each privileged:latest unless configured).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Defaults {
+    pub enforce: Policy,
+    pub audit: Policy,
+    pub warn: Policy,
+}
+
+impl Default for Defaults {
+    fn default() -> Defaults {
+        Defaults {
+            enforce: DEFAULT,
+            audit: DEFAULT,
+            warn: DEFAULT,
+        }
+    }
+}
+
+/// One invalid label as the API server reports it: the field error
+/// `metadata.labels[KEY]: Invalid value: "VALUE": MESSAGE`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabelError {
+    pub key: String,
+    pub value: String,
+    pub message: &'static str,
+}
+
+impl std::fmt::Display for LabelError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "metadata.labels[{}]: Invalid value: {}: {}",
+            self.key,
+            super::go_quote(&self.value),
+            self.message
+        )
+    }
+}
+
+/// The invalid Pod Security labels, in the controller's order (enforce,
+/// enforce-version, audit, audit-version, warn, warn-version).
+pub fn label_errors(labels: &[(String, String)]) -> Vec<LabelError> {
+    let mut out = Vec::new();
+    for mode in ["enforce", "audit", "warn"] {
+        for (key, is_level) in [(mode.to_string(), true), (format!("{mode}-version"), false)] {
+            let full = format!("{PREFIX}{key}");
+            let Some((_, v)) = labels.iter().rev().find(|(k, _)| *k == full) else {
+                continue;
+            };
+            let bad = if is_level {
+                v.parse::<Level>().is_err()
+            } else {
+                v.parse::<Version>().is_err()
+            };
+            if bad {
+                out.push(LabelError {
+                    key: full,
+                    value: v.clone(),
+                    message: if is_level {
+                        "must be one of privileged, baseline, restricted"
+                    } else {
+                        "must be \"latest\" or \"v1.x\""
+                    },
+                });
+            }
+        }
+    }
+    out
+}
+
 impl NamespacePolicy {
     /// The policy its labels make.
     pub fn from_labels(name: &str, labels: &[(String, String)]) -> NamespacePolicy {
+        NamespacePolicy::with_defaults(name, labels, &Defaults::default())
+    }
+
+    /// The policy its labels make over `defaults`.
+    pub fn with_defaults(
+        name: &str,
+        labels: &[(String, String)],
+        defaults: &Defaults,
+    ) -> NamespacePolicy {
         let get = |key: &str| {
             labels
                 .iter()
@@ -52,9 +132,9 @@ impl NamespacePolicy {
                 .map(|(_, v)| v.as_str())
         };
         let mut errors = Vec::new();
-        let mut level = |mode: &str, fail: Level| -> (Level, bool) {
+        let mut level = |mode: &str, fail: Level, default: Level| -> (Level, bool) {
             match get(mode) {
-                None => (DEFAULT.level, false),
+                None => (default, false),
                 Some(v) => match v.parse::<Level>() {
                     Ok(l) => (l, true),
                     Err(_) => {
@@ -71,13 +151,14 @@ impl NamespacePolicy {
                 },
             }
         };
-        let (enforce_level, enforce_valid) = level("enforce", Level::Restricted);
-        let (audit_level, _) = level("audit", Level::Privileged);
-        let (warn_level, _) = level("warn", Level::Privileged);
-        let mut version = |mode: &str| -> Version {
+        let (enforce_level, enforce_valid) =
+            level("enforce", Level::Restricted, defaults.enforce.level);
+        let (audit_level, _) = level("audit", Level::Privileged, defaults.audit.level);
+        let (warn_level, _) = level("warn", Level::Privileged, defaults.warn.level);
+        let mut version = |mode: &str, default: Version| -> Version {
             let key = format!("{mode}-version");
             match get(&key) {
-                None => DEFAULT.version,
+                None => default,
                 Some(v) => v.parse().unwrap_or_else(|_| {
                     errors.push(format!(
                         "{PREFIX}{key}: invalid version {v:?}: treated as latest"
@@ -88,15 +169,15 @@ impl NamespacePolicy {
         };
         let enforce = Policy {
             level: enforce_level,
-            version: version("enforce"),
+            version: version("enforce", defaults.enforce.version),
         };
         let audit = Policy {
             level: audit_level,
-            version: version("audit"),
+            version: version("audit", defaults.audit.version),
         };
         let mut warn = Policy {
             level: warn_level,
-            version: version("warn"),
+            version: version("warn", defaults.warn.version),
         };
         // Warn follows a valid enforce label when warn is not labelled.
         if get("warn").is_none() && enforce_valid && enforce.level > warn.level {
