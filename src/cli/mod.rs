@@ -490,10 +490,15 @@ enum Command {
         /// when a label change raises its enforce level.
         #[arg(long)]
         read_namespaces: bool,
+        /// Log every denial as a JSON line (by default only errors: the
+        /// API server's audit log records decisions).
+        #[arg(long)]
+        log_decisions: bool,
         /// Benchmark baseline: answer every review "allowed" without
-        /// evaluating it.
-        #[arg(long, hide = true)]
-        trivial: bool,
+        /// evaluating it (`decode`: the review decoded whole; `uid`: only
+        /// its uid read).
+        #[arg(long, hide = true, value_enum)]
+        trivial: Option<crate::serve::Trivial>,
     },
     /// Which Pod Security labels each namespace of a cluster can take today
     /// (from a `kubectl get -A -o json` dump).
@@ -791,6 +796,7 @@ pub fn main() -> ExitCode {
             exempt_runtime_class,
             mutate_unsafe,
             read_namespaces,
+            log_decisions,
             trivial,
         } => {
             use crate::engine::admission::Mode;
@@ -814,6 +820,7 @@ pub fn main() -> ExitCode {
                     mutate_unsafe,
                 },
                 read_namespaces,
+                log_decisions,
                 trivial,
             })
         }

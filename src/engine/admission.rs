@@ -15,6 +15,8 @@
 //! namespaces, users and runtime classes are allowed with the `exempt`
 //! audit annotation.
 
+use std::borrow::Cow;
+
 use serde_json::{Value, json};
 
 use crate::pss::namespace::{
@@ -179,25 +181,97 @@ fn truncate(s: &str, max: usize) -> String {
     format!("{}...", &s[..end])
 }
 
+/// The parts of an AdmissionReview's request a decision reads, borrowed
+/// from the body; the objects stay raw JSON until they are needed.
+#[derive(serde::Deserialize, Default)]
+struct Gvk<'a> {
+    #[serde(borrow, default)]
+    group: Cow<'a, str>,
+    #[serde(borrow, default)]
+    kind: Cow<'a, str>,
+    #[serde(borrow, default)]
+    resource: Cow<'a, str>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct UserInfo<'a> {
+    #[serde(borrow, default)]
+    username: Cow<'a, str>,
+}
+
+#[derive(serde::Deserialize)]
+struct Request<'a> {
+    #[serde(borrow)]
+    uid: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    kind: Gvk<'a>,
+    #[serde(borrow, default)]
+    resource: Gvk<'a>,
+    #[serde(rename = "subResource", borrow, default)]
+    sub_resource: Cow<'a, str>,
+    #[serde(borrow, default)]
+    name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    namespace: Cow<'a, str>,
+    #[serde(borrow, default)]
+    operation: Cow<'a, str>,
+    #[serde(rename = "userInfo", borrow, default)]
+    user_info: UserInfo<'a>,
+    #[serde(borrow, default)]
+    object: Option<&'a serde_json::value::RawValue>,
+    #[serde(rename = "oldObject", borrow, default)]
+    old_object: Option<&'a serde_json::value::RawValue>,
+}
+
+impl Request<'_> {
+    fn object(&self) -> Value {
+        self.object
+            .and_then(|r| serde_json::from_str(r.get()).ok())
+            .unwrap_or(Value::Null)
+    }
+    fn old_object(&self) -> Value {
+        self.old_object
+            .and_then(|r| serde_json::from_str(r.get()).ok())
+            .unwrap_or(Value::Null)
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Review<'a> {
+    #[serde(rename = "apiVersion", borrow)]
+    api_version: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    request: Option<Request<'a>>,
+}
+
 /// An AdmissionReview's request, its apiVersion and the request's uid.
-fn envelope(body: &[u8]) -> Result<(Value, String, String), String> {
-    let mut v: Value = serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
-    if v["kind"] != "AdmissionReview" {
+fn envelope(body: &[u8]) -> Result<(Request<'_>, String, String), String> {
+    let v: Review<'_> = serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
+    if v.kind.as_deref() != Some("AdmissionReview") {
         return Err("not an AdmissionReview".into());
     }
-    let api_version = v["apiVersion"]
-        .as_str()
+    let api_version = v
+        .api_version
         .ok_or("the AdmissionReview has no apiVersion")?
-        .to_string();
-    let req = v
-        .get_mut("request")
-        .map(Value::take)
-        .ok_or("the AdmissionReview has no request")?;
-    let uid = req["uid"]
-        .as_str()
+        .into_owned();
+    let req = v.request.ok_or("the AdmissionReview has no request")?;
+    let uid = req
+        .uid
+        .as_deref()
         .ok_or("the request has no uid")?
         .to_string();
     Ok((req, api_version, uid))
+}
+
+/// The trivial answer (the benchmark's baseline): the envelope read as
+/// `review` reads it, the request allowed, nothing evaluated.
+pub fn allow(body: &[u8]) -> Result<Value, String> {
+    let (_, api_version, uid) = envelope(body)?;
+    Ok(
+        json!({"apiVersion": api_version, "kind": "AdmissionReview", "response": {"uid": uid, "allowed": true}}),
+    )
 }
 
 /// Decides one review. `Err` when the body is not an AdmissionReview with
@@ -245,16 +319,15 @@ impl Decision {
 
 /// The qualified resource (`pods`, `deployments.apps`), as API errors
 /// name it.
-fn group_resource(req: &Value) -> String {
-    let resource = req["resource"]["resource"].as_str().unwrap_or("");
-    match req["resource"]["group"].as_str().unwrap_or("") {
-        "" => resource.to_string(),
-        g => format!("{resource}.{g}"),
+fn group_resource(req: &Request<'_>) -> String {
+    match req.resource.group.as_ref() {
+        "" => req.resource.resource.to_string(),
+        g => format!("{}.{g}", req.resource.resource),
     }
 }
 
 /// A Forbidden status, worded as `apierrors.NewForbidden`.
-fn forbidden(req: &Value, name: &str, why: &str) -> Value {
+fn forbidden(req: &Request<'_>, name: &str, why: &str) -> Value {
     let gr = group_resource(req);
     let message = if name.is_empty() {
         format!("{gr} is forbidden: {why}")
@@ -265,7 +338,7 @@ fn forbidden(req: &Value, name: &str, why: &str) -> Value {
         "status": "Failure",
         "message": message,
         "reason": "Forbidden",
-        "details": {"name": name, "group": req["resource"]["group"], "kind": req["resource"]["resource"]},
+        "details": {"name": name, "group": req.resource.group, "kind": req.resource.resource},
         "code": 403,
     })
 }
@@ -282,13 +355,13 @@ fn labels_of(obj: &Value) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-fn decide(req: &Value, policy: &Policy, lookup: &mut dyn Lookup) -> Decision {
-    let op = req["operation"].as_str().unwrap_or("");
+fn decide(req: &Request<'_>, policy: &Policy, lookup: &mut dyn Lookup) -> Decision {
+    let op = req.operation.as_ref();
     if op != "CREATE" && op != "UPDATE" {
         return Decision::default();
     }
-    let kind = req["kind"]["kind"].as_str().unwrap_or("");
-    let sub = req["subResource"].as_str().unwrap_or("");
+    let kind = req.kind.kind.as_ref();
+    let sub = req.sub_resource.as_ref();
     if kind == "Namespace" {
         return if sub.is_empty() {
             decide_namespace(req, policy, lookup)
@@ -303,12 +376,11 @@ fn decide(req: &Value, policy: &Policy, lookup: &mut dyn Lookup) -> Decision {
     if !is_pod && !sub.is_empty() {
         return Decision::default();
     }
-    let object = &req["object"];
-    if object.is_null() {
+    let Some(raw) = req.object else {
         return Decision::default();
-    }
-    let namespace = req["namespace"].as_str().unwrap_or("");
-    let user = req["userInfo"]["username"].as_str().unwrap_or("");
+    };
+    let namespace = req.namespace.as_ref();
+    let user = req.user_info.username.as_ref();
     let mut d = Decision::default();
     let exempt = |why: &str| {
         let mut d = Decision::default();
@@ -342,7 +414,7 @@ fn decide(req: &Value, policy: &Policy, lookup: &mut dyn Lookup) -> Decision {
     if is_pod
         && op == "UPDATE"
         && sub != "ephemeralcontainers"
-        && !runs_differently(object, &req["oldObject"])
+        && !runs_differently(&req.object(), &req.old_object())
     {
         return d;
     }
@@ -355,40 +427,36 @@ fn decide(req: &Value, policy: &Policy, lookup: &mut dyn Lookup) -> Decision {
             return d;
         }
     }
-    let text = object.to_string();
     let file = format!("{}.json", kind.to_ascii_lowercase());
-    let name = object["metadata"]["name"]
-        .as_str()
-        .or(req["name"].as_str())
-        .unwrap_or("");
-    // Each distinct LEVEL:VERSION evaluated once.
-    let mut cache: Vec<(LevelVersion, Option<Vec<crate::pss::Violation>>)> = Vec::new();
-    let mut eval = |p: LevelVersion| -> Option<Vec<crate::pss::Violation>> {
+    // The object is read once, straight from the request's JSON; each
+    // distinct LEVEL:VERSION is evaluated once.
+    let mut wanted: Vec<LevelVersion> = Vec::new();
+    for p in [ns.enforce, ns.audit, ns.warn] {
+        if p.level != Level::Privileged && !wanted.contains(&p) {
+            wanted.push(p);
+        }
+    }
+    let Some(evaluated) = evaluate_json(&file, raw.get(), &wanted) else {
+        // A workload podsec does not read, or one without a pod template.
+        return d;
+    };
+    let name = if evaluated.name.is_empty() {
+        req.name.to_string()
+    } else {
+        evaluated.name
+    };
+    let name = name.as_str();
+    let results = evaluated.results;
+    let eval = |p: LevelVersion| -> Option<Vec<crate::pss::Violation>> {
         if p.level == Level::Privileged {
             return Some(Vec::new());
         }
-        if let Some((_, v)) = cache.iter().find(|(q, _)| *q == p) {
-            return v.clone();
-        }
-        let parsed = super::pss::pss_file(&file, &text, &[p.level], p.version);
-        let v = parsed.workloads.first().map(|w| w.results[0].1.clone());
-        cache.push((p, v.clone()));
-        v
+        results
+            .iter()
+            .find(|(q, _)| *q == p)
+            .map(|(_, v)| v.clone())
     };
-    // A workload podsec does not read (or one without a pod template).
-    if eval(LevelVersion {
-        level: Level::Baseline,
-        version: Version::Latest,
-    })
-    .is_none()
-    {
-        return d;
-    }
-    let runtime_class = if is_pod {
-        object["spec"]["runtimeClassName"].as_str()
-    } else {
-        pod_template_spec(object).and_then(|s| s["runtimeClassName"].as_str())
-    };
+    let runtime_class = evaluated.runtime_class.as_deref();
     if runtime_class
         .is_some_and(|r| !r.is_empty() && policy.exempt_runtime_classes.iter().any(|x| x == r))
     {
@@ -443,20 +511,54 @@ fn decide(req: &Value, policy: &Policy, lookup: &mut dyn Lookup) -> Decision {
         }
     }
     if !policy.rules.is_empty() {
-        podsec_rules(&file, &text, req, name, policy, &mut d);
+        podsec_rules(&file, raw.get(), req, name, policy, &mut d);
     }
     d
 }
 
-/// The pod template's spec of a workload controller.
-fn pod_template_spec(object: &Value) -> Option<&Value> {
-    let spec = &object["spec"];
-    let t = if object["kind"] == "CronJob" {
-        &spec["jobTemplate"]["spec"]["template"]["spec"]
-    } else {
-        &spec["template"]["spec"]
-    };
-    (!t.is_null()).then_some(t)
+/// What the first workload of an object is, for a decision.
+struct Evaluated {
+    name: String,
+    runtime_class: Option<String>,
+    results: Vec<(LevelVersion, Vec<crate::pss::Violation>)>,
+}
+
+/// The Pod Security violations of the first workload of `doc` at each of
+/// `levels`; `None` when it holds no workload with a pod template.
+fn evaluate_doc(
+    file: &str,
+    doc: &crate::source::Doc<'_>,
+    levels: &[LevelVersion],
+) -> Option<Evaluated> {
+    let mut errors = Vec::new();
+    let mut out = None;
+    super::load::doc_workloads(file, doc, &mut errors, |w| {
+        if out.is_some() {
+            return;
+        }
+        if let Some(pod) = &w.pod {
+            let runtime_class = pod
+                .spec
+                .node
+                .and_then(|n| doc.get(n, "runtimeClassName"))
+                .map(|(_, v)| doc.key_str(v).into_owned());
+            out = Some(Evaluated {
+                name: w.name.to_string(),
+                runtime_class,
+                results: levels
+                    .iter()
+                    .map(|&p| (p, crate::pss::evaluate(pod, p.level, p.version)))
+                    .collect(),
+            });
+        }
+    });
+    out
+}
+
+/// `evaluate_doc` on JSON text.
+fn evaluate_json(file: &str, text: &str, levels: &[LevelVersion]) -> Option<Evaluated> {
+    let doc = crate::source::json::from_json(text).ok()?;
+    evaluate_doc(file, &doc, levels)
 }
 
 /// podsec's own rules (`[serve] rules`): their findings deny, warn or are
@@ -464,7 +566,7 @@ fn pod_template_spec(object: &Value) -> Option<&Value> {
 fn podsec_rules(
     file: &str,
     text: &str,
-    req: &Value,
+    req: &Request<'_>,
     name: &str,
     policy: &Policy,
     d: &mut Decision,
@@ -513,14 +615,15 @@ fn podsec_rules(
 /// Pod Security labels are refused (on update, only when they change);
 /// raising the enforce level answers with the existing pods that would
 /// violate it, never blocking the update for that.
-fn decide_namespace(req: &Value, policy: &Policy, lookup: &mut dyn Lookup) -> Decision {
+fn decide_namespace(req: &Request<'_>, policy: &Policy, lookup: &mut dyn Lookup) -> Decision {
     let mut d = Decision::default();
-    let object = &req["object"];
+    let object = req.object();
     let name = object["metadata"]["name"]
         .as_str()
-        .or(req["name"].as_str())
-        .unwrap_or("");
-    let labels = labels_of(object);
+        .unwrap_or(&req.name)
+        .to_string();
+    let name = name.as_str();
+    let labels = labels_of(&object);
     let errors = label_errors(&labels);
     let new = policy.for_namespace(name, Some(&labels));
     let invalid = |d: &mut Decision| {
@@ -543,7 +646,7 @@ fn decide_namespace(req: &Value, policy: &Policy, lookup: &mut dyn Lookup) -> De
         }));
     };
     let exempt = policy.exempt_namespaces.iter().any(|n| n == name);
-    let op = req["operation"].as_str().unwrap_or("");
+    let op = req.operation.as_ref();
     if op == "CREATE" {
         if !errors.is_empty() {
             invalid(&mut d);
@@ -552,7 +655,7 @@ fn decide_namespace(req: &Value, policy: &Policy, lookup: &mut dyn Lookup) -> De
         }
         return d;
     }
-    let old_labels = labels_of(&req["oldObject"]);
+    let old_labels = labels_of(&req.old_object());
     let old_errors = label_errors(&old_labels);
     if !errors.is_empty() && (old_errors.is_empty() || errors != old_errors) {
         invalid(&mut d);
@@ -652,21 +755,16 @@ pub fn existing_pods_warnings(
             m.insert("kind".into(), json!("Pod"));
             m.insert("apiVersion".into(), json!("v1"));
         }
-        let parsed = super::pss::pss_file(
-            "pod.json",
-            &pod.to_string(),
-            &[enforce.level],
-            enforce.version,
-        );
-        let Some(w) = parsed.workloads.first() else {
+        let doc = crate::source::json::from_value(&pod);
+        let Some(mut r) = evaluate_doc("pod.json", &doc, &[enforce]) else {
             continue;
         };
-        let v = &w.results[0].1;
+        let v = r.results.remove(0).1;
         if v.is_empty() {
             continue;
         }
         let mut reasons: Vec<&str> = Vec::new();
-        for x in v {
+        for x in &v {
             if !reasons.contains(&x.reason.as_str()) {
                 reasons.push(&x.reason);
             }
@@ -1329,13 +1427,12 @@ pub fn apply_patch(doc: &Value, ops: &[Value]) -> Result<Value, String> {
 /// nothing to fix, get no patch; the patched object sent again gets none.
 pub fn mutate(body: &[u8], policy: &MutatePolicy) -> Result<Value, String> {
     let (req, api_version, uid) = envelope(body)?;
-    let req = &req;
     let mut response = json!({"uid": uid, "allowed": true});
-    let op = req["operation"].as_str().unwrap_or("");
-    let sub = req["subResource"].as_str().unwrap_or("");
-    let object = &req["object"];
-    let namespace = req["namespace"].as_str().unwrap_or("");
-    let user = req["userInfo"]["username"].as_str().unwrap_or("");
+    let op = req.operation.as_ref();
+    let sub = req.sub_resource.as_ref();
+    let object = &req.object();
+    let namespace = req.namespace.as_ref();
+    let user = req.user_info.username.as_ref();
     let skip = !(op == "CREATE" || op == "UPDATE")
         || !sub.is_empty()
         || object.is_null()

@@ -43,6 +43,17 @@ pub struct Overrides {
     pub mutate_unsafe: bool,
 }
 
+/// The benchmark's baselines (`--trivial`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Trivial {
+    /// Decode the whole review (the object too) into a JSON value, as a
+    /// minimal webhook built on kube-rs or controller-runtime decodes it,
+    /// and allow.
+    Decode,
+    /// Read only the uid (the object skipped) and allow.
+    Uid,
+}
+
 pub struct Args {
     pub addr: SocketAddr,
     pub cert: PathBuf,
@@ -54,9 +65,12 @@ pub struct Args {
     /// Read each namespace's Pod Security labels, and its pods when its
     /// enforce level is raised, from the API server.
     pub read_namespaces: bool,
-    /// Answer every review "allowed" without evaluating it: the baseline
+    /// Answer every review "allowed" without evaluating it: the baselines
     /// the benchmark compares the real handler with.
-    pub trivial: bool,
+    pub trivial: Option<Trivial>,
+    /// Log every denial (by default only errors are logged: the API
+    /// server's audit log records decisions).
+    pub log_decisions: bool,
 }
 
 /// The policies a configuration and the command line make.
@@ -281,12 +295,21 @@ struct State {
     policies: std::sync::RwLock<Policies>,
     metrics: Metrics,
     certs: Arc<Certs>,
-    trivial: bool,
+    trivial: Option<Trivial>,
+    log_decisions: bool,
     #[cfg(feature = "live")]
     namespaces: Option<NamespaceCache>,
 }
 
 impl State {
+    /// Whether reviews may wait for the API server.
+    fn reads_cluster(&self) -> bool {
+        #[cfg(feature = "live")]
+        return self.namespaces.is_some();
+        #[cfg(not(feature = "live"))]
+        false
+    }
+
     fn policies(&self) -> Policies {
         self.policies
             .read()
@@ -412,18 +435,6 @@ fn deadline(query: Option<&str>) -> Duration {
         .unwrap_or(Duration::from_secs(10))
 }
 
-/// The trivial answer the benchmark compares with: the envelope read,
-/// nothing evaluated.
-fn allow_all(body: &[u8]) -> Result<serde_json::Value, String> {
-    let v: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
-    Ok(serde_json::json!({
-        "apiVersion": v["apiVersion"],
-        "kind": "AdmissionReview",
-        "response": {"uid": v["request"]["uid"], "allowed": true},
-    }))
-}
-
 /// Decides one review on a blocking thread.
 fn decide(
     state: &State,
@@ -431,8 +442,18 @@ fn decide(
     body: &[u8],
     limit: Duration,
 ) -> Result<serde_json::Value, String> {
-    if state.trivial {
-        return allow_all(body);
+    match state.trivial {
+        Some(Trivial::Uid) => return crate::engine::admission::allow(body),
+        Some(Trivial::Decode) => {
+            let v: serde_json::Value =
+                serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
+            return Ok(serde_json::json!({
+                "apiVersion": v["apiVersion"],
+                "kind": "AdmissionReview",
+                "response": {"uid": v["request"]["uid"], "allowed": true},
+            }));
+        }
+        None => {}
     }
     let policies = state.policies();
     if mutating {
@@ -512,15 +533,24 @@ async fn handle(
                     });
                 }
             };
-            let st = state.clone();
-            let decided = tokio::time::timeout(
-                limit,
-                tokio::task::spawn_blocking(move || {
-                    let kind = request_kind(&body);
-                    (kind, decide(&st, mutating, &body, limit))
-                }),
-            )
-            .await;
+            // Deciding is CPU work of tens of microseconds, done on the
+            // worker; only reviews that may wait for the API server (the
+            // namespace lookups) go to a blocking thread.
+            let blocking = state.trivial.is_none() && state.reads_cluster();
+            let decided = if blocking {
+                let st = state.clone();
+                tokio::time::timeout(
+                    limit,
+                    tokio::task::spawn_blocking(move || {
+                        let kind = request_kind(&body);
+                        (kind, decide(&st, mutating, &body, limit))
+                    }),
+                )
+                .await
+            } else {
+                let kind = request_kind(&body);
+                Ok(Ok((kind, decide(&state, mutating, &body, limit))))
+            };
             let answer = match decided {
                 Ok(Ok((kind, Ok(v)))) => {
                     let allowed = v["response"]["allowed"] == true;
@@ -530,7 +560,7 @@ async fn handle(
                         (false, false) => 1,
                     };
                     counters[kind][slot].fetch_add(1, Ordering::Relaxed);
-                    if !allowed {
+                    if !allowed && state.log_decisions {
                         log(
                             "info",
                             "denied",
@@ -672,6 +702,7 @@ async fn serve(
         metrics: Metrics::default(),
         certs,
         trivial: args.trivial,
+        log_decisions: args.log_decisions,
         #[cfg(feature = "live")]
         namespaces,
     });

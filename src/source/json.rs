@@ -188,3 +188,214 @@ impl<'a> JsonBuilder<'a, '_> {
         }
     }
 }
+
+/// A document from JSON already parsed (an admission request's object):
+/// the same tree the reader builds, strings borrowed from `v`, without
+/// positions (nothing is reported at a line of a request).
+pub fn from_value(v: &serde_json::Value) -> Doc<'_> {
+    fn add<'a>(
+        v: &'a serde_json::Value,
+        nodes: &mut Vec<Node<'a>>,
+        pairs: &mut Vec<(NodeId, NodeId)>,
+        items: &mut Vec<NodeId>,
+    ) -> NodeId {
+        let push = |nodes: &mut Vec<Node<'a>>, kind: NodeKind<'a>| {
+            let flow = !matches!(kind, NodeKind::Scalar(_));
+            nodes.push(Node {
+                kind,
+                pos: super::Pos::default(),
+                anchored: false,
+                flow,
+            });
+            (nodes.len() - 1) as NodeId
+        };
+        let scalar = |text: Cow<'a, str>, value: Value| NodeKind::Scalar(Scalar { text, value });
+        match v {
+            serde_json::Value::Null => push(nodes, scalar(Cow::Borrowed("null"), Value::Null)),
+            serde_json::Value::Bool(b) => push(
+                nodes,
+                scalar(
+                    Cow::Borrowed(if *b { "true" } else { "false" }),
+                    Value::Bool(*b),
+                ),
+            ),
+            serde_json::Value::Number(n) => {
+                let value = if let Some(i) = n.as_i64() {
+                    Value::Int(i)
+                } else if let Some(u) = n.as_u64() {
+                    Value::Uint(u)
+                } else {
+                    Value::Float(n.as_f64().unwrap_or(f64::NAN))
+                };
+                push(nodes, scalar(Cow::Owned(n.to_string()), value))
+            }
+            serde_json::Value::String(s) => push(nodes, scalar(Cow::Borrowed(s), Value::Str)),
+            serde_json::Value::Array(a) => {
+                let id = push(nodes, NodeKind::Seq(Children::default()));
+                let ids: Vec<NodeId> = a.iter().map(|x| add(x, nodes, pairs, items)).collect();
+                let start = items.len() as u32;
+                items.extend_from_slice(&ids);
+                nodes[id as usize].kind = NodeKind::Seq(Children {
+                    start,
+                    len: ids.len() as u32,
+                });
+                id
+            }
+            serde_json::Value::Object(m) => {
+                let id = push(nodes, NodeKind::Map(Children::default()));
+                let mut entries = Vec::with_capacity(m.len());
+                for (k, x) in m {
+                    let kid = push(nodes, scalar(Cow::Borrowed(k), Value::Str));
+                    let vid = add(x, nodes, pairs, items);
+                    entries.push((kid, vid));
+                }
+                let start = pairs.len() as u32;
+                pairs.extend_from_slice(&entries);
+                nodes[id as usize].kind = NodeKind::Map(Children {
+                    start,
+                    len: entries.len() as u32,
+                });
+                id
+            }
+        }
+    }
+    let (mut nodes, mut pairs, mut items) = (Vec::with_capacity(512), Vec::new(), Vec::new());
+    let root = add(v, &mut nodes, &mut pairs, &mut items);
+    Doc {
+        nodes,
+        pairs,
+        seq_items: items,
+        root: Some(root),
+        pos: super::Pos::default(),
+        json: true,
+    }
+}
+
+/// A document read straight from JSON text that is known to be valid
+/// JSON (an admission request's object, already decoded once by the API
+/// server): one pass with serde_json, no intermediate value, strings
+/// borrowed from `text` when they have no escapes; no positions.
+pub fn from_json(text: &str) -> Result<Doc<'_>, String> {
+    use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+    struct Build<'a> {
+        nodes: Vec<Node<'a>>,
+        pairs: Vec<(NodeId, NodeId)>,
+        items: Vec<NodeId>,
+        /// Children of the collections being read, innermost last: moved
+        /// into `pairs`/`items` when their collection ends (no allocation
+        /// per collection).
+        pair_stack: Vec<(NodeId, NodeId)>,
+        item_stack: Vec<NodeId>,
+    }
+
+    impl<'a> Build<'a> {
+        fn push(&mut self, kind: NodeKind<'a>) -> NodeId {
+            let flow = !matches!(kind, NodeKind::Scalar(_));
+            self.nodes.push(Node {
+                kind,
+                pos: super::Pos::default(),
+                anchored: false,
+                flow,
+            });
+            (self.nodes.len() - 1) as NodeId
+        }
+        fn scalar(&mut self, text: Cow<'a, str>, value: Value) -> NodeId {
+            self.push(NodeKind::Scalar(Scalar { text, value }))
+        }
+    }
+
+    struct Seed<'b, 'a>(&'b mut Build<'a>);
+
+    impl<'de: 'a, 'a> DeserializeSeed<'de> for Seed<'_, 'a> {
+        type Value = NodeId;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<NodeId, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de: 'a, 'a> Visitor<'de> for Seed<'_, 'a> {
+        type Value = NodeId;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_unit<E>(self) -> Result<NodeId, E> {
+            Ok(self.0.scalar(Cow::Borrowed("null"), Value::Null))
+        }
+        fn visit_bool<E>(self, b: bool) -> Result<NodeId, E> {
+            let t = if b { "true" } else { "false" };
+            Ok(self.0.scalar(Cow::Borrowed(t), Value::Bool(b)))
+        }
+        fn visit_i64<E>(self, i: i64) -> Result<NodeId, E> {
+            Ok(self.0.scalar(Cow::Owned(i.to_string()), Value::Int(i)))
+        }
+        fn visit_u64<E>(self, u: u64) -> Result<NodeId, E> {
+            let value = i64::try_from(u).map_or(Value::Uint(u), Value::Int);
+            Ok(self.0.scalar(Cow::Owned(u.to_string()), value))
+        }
+        fn visit_f64<E>(self, f: f64) -> Result<NodeId, E> {
+            Ok(self.0.scalar(Cow::Owned(f.to_string()), Value::Float(f)))
+        }
+        fn visit_borrowed_str<E>(self, s: &'de str) -> Result<NodeId, E> {
+            Ok(self.0.scalar(Cow::Borrowed(s), Value::Str))
+        }
+        fn visit_str<E>(self, s: &str) -> Result<NodeId, E> {
+            Ok(self.0.scalar(Cow::Owned(s.to_string()), Value::Str))
+        }
+        fn visit_string<E>(self, s: String) -> Result<NodeId, E> {
+            Ok(self.0.scalar(Cow::Owned(s), Value::Str))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<NodeId, A::Error> {
+            let id = self.0.push(NodeKind::Seq(Children::default()));
+            let mark = self.0.item_stack.len();
+            while let Some(x) = seq.next_element_seed(Seed(&mut *self.0))? {
+                self.0.item_stack.push(x);
+            }
+            let b = &mut *self.0;
+            let start = b.items.len() as u32;
+            b.items.extend(b.item_stack.drain(mark..));
+            b.nodes[id as usize].kind = NodeKind::Seq(Children {
+                start,
+                len: b.items.len() as u32 - start,
+            });
+            Ok(id)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NodeId, A::Error> {
+            let id = self.0.push(NodeKind::Map(Children::default()));
+            let mark = self.0.pair_stack.len();
+            while let Some(k) = map.next_key_seed(Seed(&mut *self.0))? {
+                let v = map.next_value_seed(Seed(&mut *self.0))?;
+                self.0.pair_stack.push((k, v));
+            }
+            let b = &mut *self.0;
+            let start = b.pairs.len() as u32;
+            b.pairs.extend(b.pair_stack.drain(mark..));
+            b.nodes[id as usize].kind = NodeKind::Map(Children {
+                start,
+                len: b.pairs.len() as u32 - start,
+            });
+            Ok(id)
+        }
+    }
+
+    let mut b = Build {
+        nodes: Vec::with_capacity(text.len() / 12),
+        pairs: Vec::with_capacity(text.len() / 24),
+        items: Vec::new(),
+        pair_stack: Vec::new(),
+        item_stack: Vec::new(),
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let root = Seed(&mut b)
+        .deserialize(&mut de)
+        .map_err(|e| e.to_string())?;
+    de.end().map_err(|e| e.to_string())?;
+    Ok(Doc {
+        nodes: b.nodes,
+        pairs: b.pairs,
+        seq_items: b.items,
+        root: Some(root),
+        pos: super::Pos::default(),
+        json: true,
+    })
+}

@@ -224,7 +224,12 @@ impl<'a> Doc<'a> {
         }
     }
 
+    /// A YAML merge key (`<<`). JSON has none: Kubernetes decodes JSON
+    /// with a JSON decoder, and every JSON key is a quoted string.
     fn is_merge_key(&self, id: NodeId) -> bool {
+        if self.json {
+            return false;
+        }
         let n = self.node(id);
         matches!(&n.kind, NodeKind::Scalar(s) if s.text == MERGE_KEY && s.value == Value::Str)
     }
@@ -242,7 +247,16 @@ impl<'a> Doc<'a> {
         if !matches!(self.nodes[map as usize].kind, NodeKind::Map(_)) || depth > 16 {
             return None;
         }
-        for &(k, v) in self.pairs_of(map).iter().rev() {
+        let pairs = self.pairs_of(map);
+        // JSON keys are all quoted: none is a merge key.
+        if self.json {
+            return pairs
+                .iter()
+                .rev()
+                .find(|&&(k, _)| self.key_is(k, key))
+                .map(|&(k, v)| (k, self.resolve(v)));
+        }
+        for &(k, v) in pairs.iter().rev() {
             if self.is_merge_key(k) {
                 let v = self.resolve(v);
                 match &self.node(v).kind {
