@@ -531,3 +531,213 @@ fn mutate_returns_a_patch_that_applies_converges_and_passes() {
     assert_eq!(v["response"]["allowed"], false, "{v}");
     s.stop();
 }
+
+mod patches {
+    //! `/mutate` on generated objects: every patch applies cleanly to its
+    //! input and yields what the fix engine made, sending the patched
+    //! object again yields no patch, and no setting gets weaker.
+    use podsec::engine::admission::{MutatePolicy, apply_patch, mutate};
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    fn tri() -> impl Strategy<Value = Option<bool>> {
+        prop_oneof![Just(None), Just(Some(true)), Just(Some(false))]
+    }
+
+    fn security_context() -> impl Strategy<Value = Value> {
+        (
+            tri(),
+            tri(),
+            tri(),
+            prop_oneof![Just(None), Just(Some(0)), Just(Some(1000))],
+            tri(),
+            proptest::sample::subsequence(vec!["NET_RAW", "SYS_ADMIN", "NET_BIND_SERVICE"], 0..=2),
+            proptest::sample::subsequence(vec!["ALL", "NET_RAW"], 0..=2),
+            prop_oneof![
+                Just(None),
+                Just(Some("RuntimeDefault")),
+                Just(Some("Unconfined"))
+            ],
+        )
+            .prop_map(
+                |(privileged, ape, non_root, user, ro, add, drop, seccomp)| {
+                    let mut sc = serde_json::Map::new();
+                    if let Some(v) = privileged {
+                        sc.insert("privileged".into(), json!(v));
+                    }
+                    if let Some(v) = ape {
+                        sc.insert("allowPrivilegeEscalation".into(), json!(v));
+                    }
+                    if let Some(v) = non_root {
+                        sc.insert("runAsNonRoot".into(), json!(v));
+                    }
+                    if let Some(v) = user {
+                        sc.insert("runAsUser".into(), json!(v));
+                    }
+                    if let Some(v) = ro {
+                        sc.insert("readOnlyRootFilesystem".into(), json!(v));
+                    }
+                    if !add.is_empty() || !drop.is_empty() {
+                        let mut caps = serde_json::Map::new();
+                        if !add.is_empty() {
+                            caps.insert("add".into(), json!(add));
+                        }
+                        if !drop.is_empty() {
+                            caps.insert("drop".into(), json!(drop));
+                        }
+                        sc.insert("capabilities".into(), Value::Object(caps));
+                    }
+                    if let Some(t) = seccomp {
+                        sc.insert("seccompProfile".into(), json!({"type": t}));
+                    }
+                    Value::Object(sc)
+                },
+            )
+    }
+
+    fn object() -> impl Strategy<Value = Value> {
+        (
+            proptest::collection::vec(
+                (
+                    prop_oneof![Just("nginx:1.27"), Just("registry.example/app:1"), Just("gcr.io/distroless/static:nonroot")],
+                    proptest::option::of(security_context()),
+                ),
+                1..=3,
+            ),
+            proptest::option::of(security_context()),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(containers, pod_sc, host_network, deployment)| {
+                let cs: Vec<Value> = containers
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (image, sc))| {
+                        let mut c = json!({"name": format!("c{i}"), "image": image});
+                        if let Some(sc) = sc {
+                            c["securityContext"] = sc;
+                        }
+                        c
+                    })
+                    .collect();
+                let mut spec = json!({"containers": cs});
+                if let Some(sc) = pod_sc {
+                    // Container-only fields are not pod fields.
+                    let mut sc = sc;
+                    if let Value::Object(m) = &mut sc {
+                        for k in ["privileged", "allowPrivilegeEscalation", "readOnlyRootFilesystem", "capabilities"] {
+                            m.remove(k);
+                        }
+                    }
+                    spec["securityContext"] = sc;
+                }
+                if host_network {
+                    spec["hostNetwork"] = json!(true);
+                }
+                if deployment {
+                    json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "gen"},
+                        "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {"metadata": {"labels": {"a": "b"}}, "spec": spec}}})
+                } else {
+                    json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "gen"}, "spec": spec})
+                }
+            })
+    }
+
+    fn review(object: &Value) -> Vec<u8> {
+        let kind = object["kind"].as_str().unwrap();
+        serde_json::to_vec(&json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
+            "uid": "gen", "kind": {"group": "", "version": "v1", "kind": kind},
+            "resource": {"group": "", "version": "v1", "resource": "pods"},
+            "namespace": "default", "operation": "CREATE", "userInfo": {"username": "u"}, "object": object}}))
+        .unwrap()
+    }
+
+    fn patch_of(answer: &Value) -> Option<Vec<Value>> {
+        let p = answer["response"]["patch"].as_str()?;
+        let out = std::process::Command::new("base64")
+            .arg("-d")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                use std::io::Write;
+                c.stdin.take().unwrap().write_all(p.as_bytes())?;
+                c.wait_with_output()
+            })
+            .unwrap();
+        Some(serde_json::from_slice(&out.stdout).unwrap())
+    }
+
+    /// The Pod Security checks an object fails, at both levels.
+    fn failing(object: &Value) -> Vec<&'static str> {
+        let text = object.to_string();
+        let mut out = Vec::new();
+        for level in [podsec::pss::Level::Baseline, podsec::pss::Level::Restricted] {
+            let r = podsec::engine::pss::pss_file(
+                "o.json",
+                &text,
+                &[level],
+                podsec::pss::Version::Latest,
+            );
+            for v in &r.workloads[0].results[0].1 {
+                out.push(v.check);
+            }
+        }
+        out
+    }
+
+    /// Settings that are already hardened, by JSON pointer.
+    fn hardened(object: &Value) -> Vec<(String, Value)> {
+        let mut out = Vec::new();
+        fn walk(path: String, v: &Value, out: &mut Vec<(String, Value)>) {
+            match v {
+                Value::Object(m) => {
+                    for (k, x) in m {
+                        let p = format!("{path}/{k}");
+                        let secure = matches!(
+                            (k.as_str(), x),
+                            (
+                                "allowPrivilegeEscalation" | "privileged" | "hostNetwork",
+                                Value::Bool(false)
+                            ) | ("runAsNonRoot" | "readOnlyRootFilesystem", Value::Bool(true))
+                        );
+                        if secure {
+                            out.push((p.clone(), x.clone()));
+                        }
+                        walk(p, x, out);
+                    }
+                }
+                Value::Array(a) => {
+                    for (i, x) in a.iter().enumerate() {
+                        walk(format!("{path}/{i}"), x, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        walk(String::new(), object, &mut out);
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+        #[test]
+        fn patches_apply_converge_and_never_weaken(obj in object(), unsafe_fixes in any::<bool>()) {
+            let policy = MutatePolicy { unsafe_fixes, ..MutatePolicy::default() };
+            let answer = mutate(&review(&obj), &policy).unwrap();
+            prop_assert_eq!(&answer["response"]["allowed"], &json!(true));
+            let Some(ops) = patch_of(&answer) else { return Ok(()) };
+            let patched = apply_patch(&obj, &ops).map_err(TestCaseError::fail)?;
+            prop_assert_eq!(&Some(patched.clone()), &podsec::engine::admission::mutated(&obj, &policy));
+            let again = mutate(&review(&patched), &policy).unwrap();
+            prop_assert!(again["response"].get("patch").is_none(), "not idempotent: {}", again);
+            let (before, after) = (failing(&obj), failing(&patched));
+            for c in &after {
+                prop_assert!(before.contains(c), "{} newly failing after the patch: {}", c, patched);
+            }
+            for (p, v) in hardened(&obj) {
+                prop_assert_eq!(patched.pointer(&p), Some(&v), "{} weakened", p);
+            }
+        }
+    }
+}
