@@ -64,10 +64,9 @@ fn read_live(
         let listed =
             rt.block_on(
                 cluster.list(resource, live.namespace.as_deref(), PAGE, |items| {
-                    let text =
-                        serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items})
-                            .to_string();
-                    inv.add(&name, &text, version);
+                    let list =
+                        serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
+                    inv.add_value(&name, &list, version);
                 }),
             );
         if let Err(e) = listed {

@@ -16,12 +16,13 @@ use crate::source::Doc;
 /// One workload as the report counts it.
 #[derive(Clone, Debug)]
 struct Counted {
-    kind: String,
+    /// Index into `Inventory::strings`.
+    kind: u16,
     name: String,
     /// Check reasons failing at baseline and at restricted (sorted as
     /// the controller aggregates them: in check order).
-    baseline: Vec<String>,
-    restricted: Vec<String>,
+    baseline: Vec<u16>,
+    restricted: Vec<u16>,
     checks: Vec<&'static str>,
     uid: Option<String>,
     owner: Option<String>,
@@ -32,10 +33,17 @@ struct Counted {
 pub struct Inventory {
     namespaces: BTreeMap<String, Option<Vec<(String, String)>>>,
     workloads: BTreeMap<String, Vec<Counted>>,
+    /// Kinds and check reasons, each stored once (records hold indices:
+    /// a 50,000-pod cluster repeats a handful of them).
+    strings: Vec<String>,
+    string_ids: std::collections::HashMap<String, u16>,
     /// `namespace/owner uid` of the pods kept: a controller's further pods
     /// are not kept (they count once anyway), so memory grows with the
     /// controllers, not with the pods.
     pod_owners: std::collections::HashSet<String>,
+    /// `namespace/uid` of the controllers counted (or standing under one
+    /// that is).
+    known: std::collections::HashSet<String>,
     pub errors: Vec<InputError>,
 }
 
@@ -58,6 +66,20 @@ fn controller_of(doc: &Doc<'_>, root: crate::source::NodeId) -> Option<String> {
     })
 }
 
+fn intern(
+    strings: &mut Vec<String>,
+    ids: &mut std::collections::HashMap<String, u16>,
+    s: &str,
+) -> u16 {
+    if let Some(&i) = ids.get(s) {
+        return i;
+    }
+    let i = strings.len() as u16;
+    strings.push(s.to_string());
+    ids.insert(s.to_string(), i);
+    i
+}
+
 impl Inventory {
     /// Adds the objects of one file (a `kubectl get -A -o json|yaml` dump,
     /// or manifests).
@@ -65,57 +87,104 @@ impl Inventory {
         let mut errors = Vec::new();
         let mut doc_errors = Vec::new();
         each_doc(file, text, &mut errors, |doc| {
-            for ns in crate::model::workload::namespaces(&doc) {
-                let labels: Vec<(String, String)> = ns
-                    .labels
-                    .into_iter()
-                    .filter(|(k, _)| k.starts_with(PREFIX))
-                    .collect();
-                self.namespaces.insert(ns.name, Some(labels));
-            }
-            doc_workloads(file, &doc, &mut doc_errors, |w| {
-                let Some(pod) = &w.pod else { return };
-                let ns = if w.namespace.is_empty() {
-                    "default".to_string()
-                } else {
-                    w.namespace.to_string()
-                };
-                self.namespaces.entry(ns.clone()).or_insert(None);
-                let owner = controller_of(&doc, w.root);
-                // Pods own nothing, so a sibling of a pod already kept
-                // changes no count.
-                if w.kind == "Pod"
-                    && let Some(o) = &owner
-                    && !self.pod_owners.insert(format!("{ns}/{o}"))
-                {
-                    return;
-                }
-                let b = evaluate(pod, Level::Baseline, version);
-                let r = evaluate(pod, Level::Restricted, version);
-                let mut checks: Vec<&'static str> = r.iter().map(|v| v.check).collect();
-                checks.dedup();
-                let reasons = |v: &[crate::pss::Violation]| {
-                    let mut out: Vec<String> = Vec::new();
-                    for x in v {
-                        if !out.contains(&x.reason) {
-                            out.push(x.reason.clone());
-                        }
-                    }
-                    out
-                };
-                self.workloads.entry(ns).or_default().push(Counted {
-                    kind: w.kind.to_string(),
-                    name: w.name.to_string(),
-                    baseline: reasons(&b),
-                    restricted: reasons(&r),
-                    checks,
-                    uid: meta_str(&doc, w.root, "uid"),
-                    owner,
-                });
-            });
+            self.add_doc(file, &doc, version, &mut doc_errors);
         });
         self.errors.extend(errors);
         self.errors.extend(doc_errors);
+    }
+
+    /// Adds objects already parsed (a page of a live list), without
+    /// writing them out as text first.
+    pub fn add_value(&mut self, name: &str, objects: &serde_json::Value, version: Version) {
+        let doc = crate::source::json::from_value(objects);
+        let mut errors = Vec::new();
+        self.add_doc(name, &doc, version, &mut errors);
+        self.errors.extend(errors);
+    }
+
+    fn add_doc(
+        &mut self,
+        file: &str,
+        doc: &Doc<'_>,
+        version: Version,
+        doc_errors: &mut Vec<InputError>,
+    ) {
+        let doc = doc;
+        for ns in crate::model::workload::namespaces(doc) {
+            let labels: Vec<(String, String)> = ns
+                .labels
+                .into_iter()
+                .filter(|(k, _)| k.starts_with(PREFIX))
+                .collect();
+            self.namespaces.insert(ns.name, Some(labels));
+        }
+        doc_workloads(file, doc, doc_errors, |w| {
+            let Some(pod) = &w.pod else { return };
+            let ns = if w.namespace.is_empty() {
+                "default".to_string()
+            } else {
+                w.namespace.to_string()
+            };
+            self.namespaces.entry(ns.clone()).or_insert(None);
+            let owner = controller_of(doc, w.root);
+            let uid = meta_str(doc, w.root, "uid");
+            // An object whose controller is already counted changes no
+            // count (a live read lists controllers before pods).
+            let referenced = w.kind != "Pod"
+                && uid
+                    .as_ref()
+                    .is_some_and(|u| self.pod_owners.contains(&format!("{ns}/{u}")));
+            if let Some(o) = &owner
+                && !referenced
+                && self.known.contains(&format!("{ns}/{o}"))
+            {
+                if w.kind != "Pod"
+                    && let Some(u) = &uid
+                {
+                    self.known.insert(format!("{ns}/{u}"));
+                }
+                return;
+            }
+            // Pods own nothing, so a sibling of a pod already kept
+            // changes no count.
+            if w.kind == "Pod"
+                && let Some(o) = &owner
+                && !self.pod_owners.insert(format!("{ns}/{o}"))
+            {
+                return;
+            }
+            if w.kind != "Pod"
+                && let Some(u) = &uid
+            {
+                self.known.insert(format!("{ns}/{u}"));
+            }
+            let b = evaluate(pod, Level::Baseline, version);
+            let r = evaluate(pod, Level::Restricted, version);
+            let mut checks: Vec<&'static str> = r.iter().map(|v| v.check).collect();
+            checks.dedup();
+            let (strings, ids) = (&mut self.strings, &mut self.string_ids);
+            let mut reasons = |v: &[crate::pss::Violation]| {
+                let mut out: Vec<u16> = Vec::new();
+                for x in v {
+                    let id = intern(strings, ids, &x.reason);
+                    if !out.contains(&id) {
+                        out.push(id);
+                    }
+                }
+                out
+            };
+            let (baseline, restricted) = (reasons(&b), reasons(&r));
+            let kind = intern(&mut self.strings, &mut self.string_ids, w.kind);
+            self.workloads.entry(ns).or_default().push(Counted {
+                kind,
+                name: w.name.to_string(),
+                baseline,
+                restricted,
+                checks,
+                uid,
+                owner,
+            });
+        });
     }
 
     /// A namespace's workloads, a controller and everything it owns
@@ -192,7 +261,7 @@ impl Inventory {
                     })
                     .collect();
                 // Grouped by reason set, as the controller's warning does.
-                let mut groups: BTreeMap<Vec<String>, Vec<&Counted>> = BTreeMap::new();
+                let mut groups: BTreeMap<Vec<u16>, Vec<&Counted>> = BTreeMap::new();
                 for w in &failing {
                     let reasons = if level == Level::Baseline {
                         w.baseline.clone()
@@ -203,7 +272,11 @@ impl Inventory {
                 }
                 let mut gs: Vec<Group> = groups
                     .into_iter()
-                    .map(|(reasons, mut members)| {
+                    .map(|(ids, mut members)| {
+                        let reasons: Vec<String> = ids
+                            .iter()
+                            .map(|&i| self.strings[i as usize].clone())
+                            .collect();
                         members.sort_by(|a, b| a.name.cmp(&b.name));
                         let first = &members[0];
                         let others = members.len() - 1;
@@ -233,7 +306,7 @@ impl Inventory {
                             ),
                             workloads: members
                                 .iter()
-                                .map(|m| format!("{}/{}", m.kind, m.name))
+                                .map(|m| format!("{}/{}", self.strings[m.kind as usize], m.name))
                                 .collect(),
                             reasons,
                             rules: codes,

@@ -36,23 +36,28 @@ const fn r(
 }
 
 /// What the report lists (what `kubectl get namespaces,pods,deployments,…
-/// -A` prints).
+/// -A` prints), owners before what they own (CronJobs before Jobs,
+/// Deployments before ReplicaSets, every controller before pods): the
+/// report then keeps one record per controller, not one per pod.
 pub const RESOURCES: &[Resource] = &[
     r("/api/v1", "namespaces", "Namespace", "v1"),
-    r("/api/v1", "pods", "Pod", "v1"),
     r("/apis/apps/v1", "deployments", "Deployment", "apps/v1"),
     r("/apis/apps/v1", "daemonsets", "DaemonSet", "apps/v1"),
     r("/apis/apps/v1", "statefulsets", "StatefulSet", "apps/v1"),
-    r("/apis/apps/v1", "replicasets", "ReplicaSet", "apps/v1"),
-    r("/apis/batch/v1", "jobs", "Job", "batch/v1"),
     r("/apis/batch/v1", "cronjobs", "CronJob", "batch/v1"),
+    r("/apis/batch/v1", "jobs", "Job", "batch/v1"),
+    r("/apis/apps/v1", "replicasets", "ReplicaSet", "apps/v1"),
     r(
         "/api/v1",
         "replicationcontrollers",
         "ReplicationController",
         "v1",
     ),
+    r("/api/v1", "pods", "Pod", "v1"),
 ];
+
+/// The pods, for the webhook's namespace check.
+pub const PODS: &Resource = &RESOURCES[8];
 
 /// Objects per page: the API server's own pagers use 500.
 pub const PAGE: u32 = 500;

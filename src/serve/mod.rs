@@ -380,7 +380,7 @@ impl crate::engine::admission::Lookup for ApiLookup<'_> {
         // Half the time left, at most one second, as the controller.
         let left = self.deadline.saturating_duration_since(Instant::now()) / 2;
         let budget = left.min(Duration::from_secs(1));
-        let resource = &crate::input::live::RESOURCES[1];
+        let resource = crate::input::live::PODS;
         let mut pods = Vec::new();
         let mut total = 0;
         let listed = self.cache.handle.block_on(async {
