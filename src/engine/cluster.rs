@@ -109,7 +109,6 @@ impl Inventory {
         version: Version,
         doc_errors: &mut Vec<InputError>,
     ) {
-        let doc = doc;
         for ns in crate::model::workload::namespaces(doc) {
             let labels: Vec<(String, String)> = ns
                 .labels
