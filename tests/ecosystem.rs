@@ -98,4 +98,10 @@ fn webhook_manifests_pass_podsec_and_follow_the_psa_layout() {
         assert!(!text.contains(never), "{never}");
     }
     assert!(text.contains("replicas: 3") && text.contains("kind: PodDisruptionBudget"));
+    // Every webhook skips podsec's own service account; the service account
+    // may get namespaces and list pods, nothing else.
+    assert_eq!(text.matches("name: not-podsec-itself").count(), 3);
+    assert!(text.contains("- --read-namespaces"));
+    assert_eq!(text.matches("verbs: [").count(), 2);
+    assert!(text.contains("verbs: [get]") && text.contains("verbs: [list]"));
 }

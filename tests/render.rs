@@ -819,4 +819,13 @@ fn the_webhook_chart_passes_podsec() {
         text.contains("system:serviceaccount:podsec-system:podsec"),
         "{text}"
     );
+    // Namespaces are read with get namespaces and list pods, nothing else.
+    assert!(text.contains("- --read-namespaces"), "{text}");
+    assert!(text.contains("kind: ClusterRole\n"), "{text}");
+    assert_eq!(text.matches("verbs: [").count(), 2, "{text}");
+    assert!(
+        text.contains("verbs: [get]") && text.contains("verbs: [list]"),
+        "{text}"
+    );
+    assert_eq!(text.matches("name: not-podsec-itself").count(), 3, "{text}");
 }

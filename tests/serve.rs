@@ -261,6 +261,38 @@ fn recorded_reviews_as_the_api_server_sends_them() {
         "{asked:?}"
     );
 
+    // HTTP/2 (ALPN) as well as HTTP/1.1.
+    let (code, body) = curl(
+        &d,
+        "a.pem",
+        &format!("{base}/validate"),
+        &[
+            "--http2",
+            "-H",
+            "content-type: application/json",
+            "--data-binary",
+            &format!("@{}", fixture("pod-ephemeralcontainers.json").display()),
+        ],
+    );
+    assert_eq!(code, "200");
+    assert!(body.contains("\"allowed\":false"), "{body}");
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "--http2",
+            "--cacert",
+            "a.pem",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_version}",
+        ])
+        .arg(format!("{base}/healthz"))
+        .current_dir(&d.path)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "2");
+
     // Malformed and oversized bodies.
     d.create("bad.json", "{");
     let (code, _) = curl(
@@ -323,7 +355,7 @@ fn recorded_reviews_as_the_api_server_sends_them() {
     // Metrics by endpoint, kind and decision.
     let (_, metrics) = curl(&d, "a.pem", &format!("{base}/metrics"), &[]);
     for line in [
-        "podsec_requests_total{endpoint=\"validate\",kind=\"Pod\",decision=\"denied\"} 1",
+        "podsec_requests_total{endpoint=\"validate\",kind=\"Pod\",decision=\"denied\"} 2",
         "podsec_requests_total{endpoint=\"validate\",kind=\"Pod\",decision=\"allowed\"} 5",
         "podsec_requests_total{endpoint=\"validate\",kind=\"controller\",decision=\"allowed\"} 2",
         "podsec_requests_total{endpoint=\"validate\",kind=\"Namespace\",decision=\"allowed\"} 1",
