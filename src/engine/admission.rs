@@ -343,18 +343,6 @@ fn forbidden(req: &Request<'_>, name: &str, why: &str) -> Value {
     })
 }
 
-fn labels_of(obj: &Value) -> Vec<(String, String)> {
-    obj["metadata"]["labels"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .filter(|(k, _)| k.starts_with(PREFIX))
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn decide(req: &Request<'_>, policy: &Policy, lookup: &mut dyn Lookup) -> Decision {
     let op = req.operation.as_ref();
     if op != "CREATE" && op != "UPDATE" {
@@ -623,7 +611,7 @@ fn decide_namespace(req: &Request<'_>, policy: &Policy, lookup: &mut dyn Lookup)
         .unwrap_or(&req.name)
         .to_string();
     let name = name.as_str();
-    let labels = labels_of(&object);
+    let labels = crate::pss::namespace::labels_of(&object);
     let errors = label_errors(&labels);
     let new = policy.for_namespace(name, Some(&labels));
     let invalid = |d: &mut Decision| {
@@ -655,7 +643,7 @@ fn decide_namespace(req: &Request<'_>, policy: &Policy, lookup: &mut dyn Lookup)
         }
         return d;
     }
-    let old_labels = labels_of(&req.old_object());
+    let old_labels = crate::pss::namespace::labels_of(&req.old_object());
     let old_errors = label_errors(&old_labels);
     if !errors.is_empty() && (old_errors.is_empty() || errors != old_errors) {
         invalid(&mut d);

@@ -149,15 +149,7 @@ impl Cluster {
                 uri.push_str("&continue=");
                 uri.push_str(&encode(&cont));
             }
-            let req = Request::builder()
-                .method(Method::GET)
-                .uri(&uri)
-                .header("accept", "application/json")
-                .body(Vec::new())
-                .map_err(|e| LiveError {
-                    code: None,
-                    message: format!("{uri}: {e}"),
-                })?;
+            let req = get(&uri)?;
             let mut list: Value = self
                 .client
                 .request(req)
@@ -194,20 +186,13 @@ impl Cluster {
     /// One namespace's labels (`GET /api/v1/namespaces/NAME`).
     pub async fn namespace_labels(&self, name: &str) -> Result<Vec<(String, String)>, LiveError> {
         let uri = format!("/api/v1/namespaces/{}", encode(name));
-        let req = Request::builder()
-            .uri(&uri)
-            .header("accept", "application/json")
-            .body(Vec::new())
-            .map_err(|e| LiveError {
-                code: None,
-                message: format!("{uri}: {e}"),
-            })?;
+        let req = get(&uri)?;
         let ns: Value = self
             .client
             .request(req)
             .await
             .map_err(|e| api_error(&format!("get namespace {name}"), e))?;
-        Ok(labels_of(&ns))
+        Ok(crate::pss::namespace::labels_of(&ns))
     }
 
     /// The API server's own answer to setting `labels` on namespace `name`:
@@ -276,17 +261,17 @@ impl Cluster {
     }
 }
 
-/// The `pod-security.kubernetes.io/*` labels of a Namespace object.
-pub fn labels_of(ns: &Value) -> Vec<(String, String)> {
-    ns["metadata"]["labels"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .filter(|(k, _)| k.starts_with(crate::pss::namespace::PREFIX))
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
-                .collect()
+/// A GET of `uri` asking for JSON.
+fn get(uri: &str) -> Result<Request<Vec<u8>>, LiveError> {
+    Request::builder()
+        .method(Method::GET)
+        .uri(uri)
+        .header("accept", "application/json")
+        .body(Vec::new())
+        .map_err(|e| LiveError {
+            code: None,
+            message: format!("{uri}: {e}"),
         })
-        .unwrap_or_default()
 }
 
 /// The text of an HTTP `Warning` header (RFC 7234: `299 - "text"`, with

@@ -202,6 +202,20 @@ impl NamespacePolicy {
     }
 }
 
+/// The `pod-security.kubernetes.io/*` labels of a Namespace object as
+/// JSON (an admission request's, or the API server's answer).
+pub fn labels_of(obj: &serde_json::Value) -> Vec<(String, String)> {
+    obj["metadata"]["labels"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| k.starts_with(PREFIX))
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Whether changing a namespace's enforce policy from `old` to `new` makes
 /// the controller check the namespace's existing pods: not when it is
 /// unchanged, not when the new level is privileged, not when the version

@@ -189,93 +189,33 @@ impl<'a> JsonBuilder<'a, '_> {
     }
 }
 
-/// A document from JSON already parsed (an admission request's object):
-/// the same tree the reader builds, strings borrowed from `v`, without
-/// positions (nothing is reported at a line of a request).
-pub fn from_value(v: &serde_json::Value) -> Doc<'_> {
-    fn add<'a>(
-        v: &'a serde_json::Value,
-        nodes: &mut Vec<Node<'a>>,
-        pairs: &mut Vec<(NodeId, NodeId)>,
-        items: &mut Vec<NodeId>,
-    ) -> NodeId {
-        let push = |nodes: &mut Vec<Node<'a>>, kind: NodeKind<'a>| {
-            let flow = !matches!(kind, NodeKind::Scalar(_));
-            nodes.push(Node {
-                kind,
-                pos: super::Pos::default(),
-                anchored: false,
-                flow,
-            });
-            (nodes.len() - 1) as NodeId
-        };
-        let scalar = |text: Cow<'a, str>, value: Value| NodeKind::Scalar(Scalar { text, value });
-        match v {
-            serde_json::Value::Null => push(nodes, scalar(Cow::Borrowed("null"), Value::Null)),
-            serde_json::Value::Bool(b) => push(
-                nodes,
-                scalar(
-                    Cow::Borrowed(if *b { "true" } else { "false" }),
-                    Value::Bool(*b),
-                ),
-            ),
-            serde_json::Value::Number(n) => {
-                let value = if let Some(i) = n.as_i64() {
-                    Value::Int(i)
-                } else if let Some(u) = n.as_u64() {
-                    Value::Uint(u)
-                } else {
-                    Value::Float(n.as_f64().unwrap_or(f64::NAN))
-                };
-                push(nodes, scalar(Cow::Owned(n.to_string()), value))
-            }
-            serde_json::Value::String(s) => push(nodes, scalar(Cow::Borrowed(s), Value::Str)),
-            serde_json::Value::Array(a) => {
-                let id = push(nodes, NodeKind::Seq(Children::default()));
-                let ids: Vec<NodeId> = a.iter().map(|x| add(x, nodes, pairs, items)).collect();
-                let start = items.len() as u32;
-                items.extend_from_slice(&ids);
-                nodes[id as usize].kind = NodeKind::Seq(Children {
-                    start,
-                    len: ids.len() as u32,
-                });
-                id
-            }
-            serde_json::Value::Object(m) => {
-                let id = push(nodes, NodeKind::Map(Children::default()));
-                let mut entries = Vec::with_capacity(m.len());
-                for (k, x) in m {
-                    let kid = push(nodes, scalar(Cow::Borrowed(k), Value::Str));
-                    let vid = add(x, nodes, pairs, items);
-                    entries.push((kid, vid));
-                }
-                let start = pairs.len() as u32;
-                pairs.extend_from_slice(&entries);
-                nodes[id as usize].kind = NodeKind::Map(Children {
-                    start,
-                    len: entries.len() as u32,
-                });
-                id
-            }
-        }
-    }
-    let (mut nodes, mut pairs, mut items) = (Vec::with_capacity(512), Vec::new(), Vec::new());
-    let root = add(v, &mut nodes, &mut pairs, &mut items);
-    Doc {
-        nodes,
-        pairs,
-        seq_items: items,
-        root: Some(root),
-        pos: super::Pos::default(),
-        json: true,
-    }
+/// A document read straight from JSON text (an admission request's object,
+/// already decoded once by the API server): one pass with serde_json, no
+/// intermediate value, strings borrowed from `text` when they have no
+/// escapes; no positions.
+pub fn from_json(text: &str) -> Result<Doc<'_>, String> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let doc = build(&mut de).map_err(|e| e.to_string())?;
+    de.end().map_err(|e| e.to_string())?;
+    Ok(doc)
 }
 
-/// A document read straight from JSON text that is known to be valid
-/// JSON (an admission request's object, already decoded once by the API
-/// server): one pass with serde_json, no intermediate value, strings
-/// borrowed from `text` when they have no escapes; no positions.
-pub fn from_json(text: &str) -> Result<Doc<'_>, String> {
+/// A document from JSON already parsed (a page of a live list): the same
+/// tree, strings borrowed from `v`.
+pub fn from_value(v: &serde_json::Value) -> Doc<'_> {
+    build(v).unwrap_or_else(|_| Doc {
+        nodes: Vec::new(),
+        pairs: Vec::new(),
+        seq_items: Vec::new(),
+        root: None,
+        pos: super::Pos::default(),
+        json: true,
+    })
+}
+
+/// Builds the tree from any serde deserializer of JSON (text or value),
+/// without positions.
+fn build<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Doc<'de>, D::Error> {
     use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
     struct Build<'a> {
@@ -379,17 +319,13 @@ pub fn from_json(text: &str) -> Result<Doc<'_>, String> {
     }
 
     let mut b = Build {
-        nodes: Vec::with_capacity(text.len() / 12),
-        pairs: Vec::with_capacity(text.len() / 24),
+        nodes: Vec::with_capacity(256),
+        pairs: Vec::with_capacity(128),
         items: Vec::new(),
         pair_stack: Vec::new(),
         item_stack: Vec::new(),
     };
-    let mut de = serde_json::Deserializer::from_str(text);
-    let root = Seed(&mut b)
-        .deserialize(&mut de)
-        .map_err(|e| e.to_string())?;
-    de.end().map_err(|e| e.to_string())?;
+    let root = Seed(&mut b).deserialize(de)?;
     Ok(Doc {
         nodes: b.nodes,
         pairs: b.pairs,
