@@ -750,3 +750,38 @@ fn dockerfile_findings_take_comments_exemptions_and_severities() {
     let out = d.run(&["scan", "--format", "concise", "Dockerfile"]);
     assert_eq!(out.stdout, "", "{}", out.stdout);
 }
+
+#[test]
+fn config_prints_the_webhook_policy() {
+    let d = Dir::new("config-serve");
+    d.create(
+        "podsec.toml",
+        "[serve]\nrules = [\"PS101\"]\ncontrollers = \"deny\"\n[[serve.namespace]]\nname = \"legacy-*\"\nenforce = \"baseline\"\n",
+    );
+    let o = d.run(&["config"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    // No mode named: podsec's default (enforce restricted), which the
+    // namespace rule builds on.
+    assert!(
+        o.stdout.contains(
+            "enforce = \"restricted\", enforce-version = \"latest\", audit = \"privileged\""
+        ),
+        "{}",
+        o.stdout
+    );
+    assert!(o.stdout.contains("controllers = \"deny\""), "{}", o.stdout);
+    assert!(
+        o.stdout
+            .contains("namespace \"legacy-*\": enforce = \"baseline\""),
+        "{}",
+        o.stdout
+    );
+    d.create("podsec.toml", "[serve]\ncontrollers = \"block\"\n");
+    let o = d.run(&["config"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("podsec.toml:2:15") && o.stderr.contains("expected ignore, warn or deny"),
+        "{}",
+        o.stderr
+    );
+}

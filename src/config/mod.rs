@@ -754,6 +754,10 @@ pub fn describe(cfg: &Config) -> String {
             let _ = writeln!(out, "expires = {d}");
         }
     }
+    if let Some(sv) = &cfg.serve {
+        let _ = writeln!(out, "\n[serve]  # the webhook's policy (docs/webhook.md)");
+        out.push_str(&serve::describe(sv));
+    }
     out
 }
 

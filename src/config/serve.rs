@@ -109,6 +109,18 @@ pub(super) struct RawServe {
 
 type Err = (std::ops::Range<usize>, String);
 
+/// podsec's defaults when neither `[serve]` nor the command line names a
+/// mode: enforce `restricted:latest`, the other modes privileged.
+pub fn podsec_default() -> Defaults {
+    Defaults {
+        enforce: LevelVersion {
+            level: Level::Restricted,
+            version: Version::Latest,
+        },
+        ..Defaults::default()
+    }
+}
+
 fn modes(raw: RawModes, base: Defaults, key: &str) -> Result<(Defaults, bool), Err> {
     let mut d = base;
     let mut any = false;
@@ -220,6 +232,7 @@ pub(super) fn parse(raw: RawServe) -> Result<ServeConfig, Err> {
             .map_err(|e| (ns.name.span(), format!("serve.namespace.name: {e}")))?
             .compile_matcher();
         // Unset modes take the cluster defaults.
+        let base = cfg.defaults.unwrap_or_else(podsec_default);
         let m = RawModes {
             enforce: ns.enforce,
             enforce_version: ns.enforce_version,
@@ -228,7 +241,7 @@ pub(super) fn parse(raw: RawServe) -> Result<ServeConfig, Err> {
             warn: ns.warn,
             warn_version: ns.warn_version,
         };
-        let (d, _) = modes(m, defaults, "serve.namespace.")?;
+        let (d, _) = modes(m, base, "serve.namespace.")?;
         cfg.namespaces.push(NamespaceRule {
             pattern: ns.name.into_inner(),
             matcher,
@@ -247,4 +260,66 @@ pub(super) fn parse(raw: RawServe) -> Result<ServeConfig, Err> {
         cfg.run_as_user = Some(v);
     }
     Ok(cfg)
+}
+
+/// The `[serve]` policy as `podsec config` prints it.
+pub fn describe(c: &ServeConfig) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let modes = |d: &Defaults| {
+        format!(
+            "enforce = \"{}\", enforce-version = \"{}\", audit = \"{}\", audit-version = \"{}\", warn = \"{}\", warn-version = \"{}\"",
+            d.enforce.level,
+            d.enforce.version,
+            d.audit.level,
+            d.audit.version,
+            d.warn.level,
+            d.warn.version
+        )
+    };
+    let d = c.defaults.unwrap_or_else(podsec_default);
+    let _ = writeln!(out, "{}", modes(&d));
+    let _ = writeln!(
+        out,
+        "namespace-labels = {}",
+        c.namespace_labels.unwrap_or(true)
+    );
+    let controllers = match c.controllers.unwrap_or(Controllers::Warn) {
+        Controllers::Ignore => "ignore",
+        Controllers::Warn => "warn",
+        Controllers::Deny => "deny",
+    };
+    let _ = writeln!(out, "controllers = \"{controllers}\"");
+    let codes = |rs: &[&'static Rule]| {
+        rs.iter()
+            .map(|r| format!("{:?}", r.code))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mode = match c.rules_mode.unwrap_or(Mode::Warn) {
+        Mode::Enforce => "enforce",
+        Mode::Warn => "warn",
+        Mode::Audit => "audit",
+    };
+    let _ = writeln!(
+        out,
+        "rules = [{}]\nrules-mode = \"{mode}\"",
+        codes(&c.rules)
+    );
+    let _ = writeln!(out, "mutate-unsafe = [{}]", codes(&c.mutate_unsafe));
+    match c.run_as_user {
+        Some(u) => {
+            let _ = writeln!(out, "run-as-user = {u}");
+        }
+        None => out.push_str("run-as-user = (none: never set)\n"),
+    }
+    let _ = writeln!(
+        out,
+        "exemptions: namespaces = {:?}, usernames = {:?}, runtime-classes = {:?}",
+        c.exempt_namespaces, c.exempt_usernames, c.exempt_runtime_classes
+    );
+    for n in &c.namespaces {
+        let _ = writeln!(out, "namespace {:?}: {}", n.pattern, modes(&n.defaults));
+    }
+    out
 }

@@ -50,15 +50,8 @@ pub struct Policy {
 impl Default for Policy {
     /// `restricted:latest` enforced everywhere, controllers warned.
     fn default() -> Policy {
-        let restricted = LevelVersion {
-            level: Level::Restricted,
-            version: Version::Latest,
-        };
         Policy {
-            defaults: Defaults {
-                enforce: restricted,
-                ..Defaults::default()
-            },
+            defaults: crate::config::serve::podsec_default(),
             namespaces: Vec::new(),
             namespace_labels: true,
             controllers: Controllers::Warn,
@@ -398,12 +391,9 @@ fn decide(req: &Request<'_>, policy: &Policy, lookup: &mut dyn Lookup) -> Decisi
         }
     };
     let ns = policy.for_namespace(namespace, labels.as_deref());
-    // Pod updates are evaluated only when what runs changes.
-    if is_pod
-        && op == "UPDATE"
-        && sub != "ephemeralcontainers"
-        && !runs_differently(&req.object(), &req.old_object())
-    {
+    // Pod updates (the ephemeralcontainers subresource too) are evaluated
+    // only when what runs changes, as the controller does.
+    if is_pod && op == "UPDATE" && !runs_differently(&req.object(), &req.old_object()) {
         return d;
     }
     let no_errors = ns.errors.is_empty();
