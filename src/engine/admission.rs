@@ -260,16 +260,29 @@ fn envelope(body: &[u8]) -> Result<(Request<'_>, String, String), String> {
 
 /// The trivial answer (the benchmark's baseline): the envelope read as
 /// `review` reads it, the request allowed, nothing evaluated.
-pub fn allow(body: &[u8]) -> Result<Value, String> {
-    let (_, api_version, uid) = envelope(body)?;
-    Ok(
-        json!({"apiVersion": api_version, "kind": "AdmissionReview", "response": {"uid": uid, "allowed": true}}),
-    )
+pub fn allow(body: &[u8]) -> Result<Answer, String> {
+    let (req, api_version, uid) = envelope(body)?;
+    Ok(Answer {
+        kind: req.kind.kind.to_string(),
+        review: json!({"apiVersion": api_version, "kind": "AdmissionReview", "response": {"uid": uid, "allowed": true}}),
+    })
 }
 
 /// Decides one review. `Err` when the body is not an AdmissionReview with
 /// a request (the front end answers 400).
 pub fn review(body: &[u8], policy: &Policy, lookup: &mut dyn Lookup) -> Result<Value, String> {
+    answer(body, policy, lookup).map(|a| a.review)
+}
+
+/// An answered review, and the kind of object it was about (the
+/// request's `kind.kind`, for metrics).
+pub struct Answer {
+    pub review: Value,
+    pub kind: String,
+}
+
+/// `review`, with the request's kind.
+pub fn answer(body: &[u8], policy: &Policy, lookup: &mut dyn Lookup) -> Result<Answer, String> {
     let (req, api_version, uid) = envelope(body)?;
     let decision = decide(&req, policy, lookup);
     let mut response = json!({"uid": uid, "allowed": decision.status.is_none()});
@@ -288,7 +301,10 @@ pub fn review(body: &[u8], policy: &Policy, lookup: &mut dyn Lookup) -> Result<V
                 .collect(),
         );
     }
-    Ok(json!({"apiVersion": api_version, "kind": "AdmissionReview", "response": response}))
+    Ok(Answer {
+        kind: req.kind.kind.to_string(),
+        review: json!({"apiVersion": api_version, "kind": "AdmissionReview", "response": response}),
+    })
 }
 
 /// What one review decided. Audit annotation keys are unqualified: the
@@ -1404,6 +1420,11 @@ pub fn apply_patch(doc: &Value, ops: &[Value]) -> Result<Value, String> {
 /// gate) as a JSONPatch. Ignored and exempt requests, and objects with
 /// nothing to fix, get no patch; the patched object sent again gets none.
 pub fn mutate(body: &[u8], policy: &MutatePolicy) -> Result<Value, String> {
+    mutate_answer(body, policy).map(|a| a.review)
+}
+
+/// `mutate`, with the request's kind.
+pub fn mutate_answer(body: &[u8], policy: &MutatePolicy) -> Result<Answer, String> {
     let (req, api_version, uid) = envelope(body)?;
     let mut response = json!({"uid": uid, "allowed": true});
     let op = req.operation.as_ref();
@@ -1423,7 +1444,10 @@ pub fn mutate(body: &[u8], policy: &MutatePolicy) -> Result<Value, String> {
             response["patch"] = json!(base64(Value::Array(ops).to_string().as_bytes()));
         }
     }
-    Ok(json!({"apiVersion": api_version, "kind": "AdmissionReview", "response": response}))
+    Ok(Answer {
+        kind: req.kind.kind.to_string(),
+        review: json!({"apiVersion": api_version, "kind": "AdmissionReview", "response": response}),
+    })
 }
 
 /// The object as the fix engine leaves it (through its validation gate):

@@ -24,7 +24,9 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 
-use crate::engine::admission::{Controllers, Mode, MutatePolicy, NoLookup, Policy, mutate, review};
+use crate::engine::admission::{
+    Answer, Controllers, Mode, MutatePolicy, NoLookup, Policy, answer, mutate_answer,
+};
 use crate::pss::{Level, Version};
 
 /// The API server's own request body limit, which the PSA webhook applies.
@@ -435,29 +437,34 @@ fn deadline(query: Option<&str>) -> Duration {
         .unwrap_or(Duration::from_secs(10))
 }
 
-/// Decides one review on a blocking thread.
+/// Decides one review: the answer, and the metrics slot of its kind.
 fn decide(
     state: &State,
     mutating: bool,
     body: &[u8],
     limit: Duration,
-) -> Result<serde_json::Value, String> {
+) -> Result<(usize, serde_json::Value), String> {
+    let done = |a: Answer| (kind_slot(&a.kind), a.review);
     match state.trivial {
-        Some(Trivial::Uid) => return crate::engine::admission::allow(body),
+        Some(Trivial::Uid) => return crate::engine::admission::allow(body).map(done),
         Some(Trivial::Decode) => {
             let v: serde_json::Value =
                 serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
-            return Ok(serde_json::json!({
-                "apiVersion": v["apiVersion"],
-                "kind": "AdmissionReview",
-                "response": {"uid": v["request"]["uid"], "allowed": true},
-            }));
+            let kind = kind_slot(v["request"]["kind"]["kind"].as_str().unwrap_or(""));
+            return Ok((
+                kind,
+                serde_json::json!({
+                    "apiVersion": v["apiVersion"],
+                    "kind": "AdmissionReview",
+                    "response": {"uid": v["request"]["uid"], "allowed": true},
+                }),
+            ));
         }
         None => {}
     }
     let policies = state.policies();
     if mutating {
-        return mutate(body, &policies.1);
+        return mutate_answer(body, &policies.1).map(done);
     }
     #[cfg(feature = "live")]
     if let Some(cache) = &state.namespaces {
@@ -465,10 +472,10 @@ fn decide(
             cache,
             deadline: Instant::now() + limit,
         };
-        return review(body, &policies.0, &mut lookup);
+        return answer(body, &policies.0, &mut lookup).map(done);
     }
     let _ = limit;
-    review(body, &policies.0, &mut NoLookup)
+    answer(body, &policies.0, &mut NoLookup).map(done)
 }
 
 async fn handle(
@@ -541,18 +548,14 @@ async fn handle(
                 let st = state.clone();
                 tokio::time::timeout(
                     limit,
-                    tokio::task::spawn_blocking(move || {
-                        let kind = request_kind(&body);
-                        (kind, decide(&st, mutating, &body, limit))
-                    }),
+                    tokio::task::spawn_blocking(move || decide(&st, mutating, &body, limit)),
                 )
                 .await
             } else {
-                let kind = request_kind(&body);
-                Ok(Ok((kind, decide(&state, mutating, &body, limit))))
+                Ok(Ok(decide(&state, mutating, &body, limit)))
             };
             let answer = match decided {
-                Ok(Ok((kind, Ok(v)))) => {
+                Ok(Ok(Ok((kind, v)))) => {
                     let allowed = v["response"]["allowed"] == true;
                     let slot = match (mutating, allowed) {
                         (true, _) => usize::from(v["response"].get("patch").is_some()),
@@ -583,8 +586,8 @@ async fn handle(
                     }
                     text(StatusCode::OK, v.to_string(), "application/json")
                 }
-                Ok(Ok((kind, Err(e)))) => {
-                    counters[kind][2].fetch_add(1, Ordering::Relaxed);
+                Ok(Ok(Err(e))) => {
+                    counters[3][2].fetch_add(1, Ordering::Relaxed);
                     log("warn", "bad review", &[("error", e.clone())]);
                     text(StatusCode::BAD_REQUEST, format!("{e}\n"), plain)
                 }
@@ -607,30 +610,6 @@ async fn handle(
             plain,
         ),
     })
-}
-
-/// The metrics slot of a review's `request.kind.kind` (read without
-/// parsing the object).
-fn request_kind(body: &[u8]) -> usize {
-    #[derive(serde::Deserialize)]
-    struct K<'a> {
-        #[serde(borrow)]
-        kind: Option<&'a str>,
-    }
-    #[derive(serde::Deserialize)]
-    struct R<'a> {
-        #[serde(borrow)]
-        kind: Option<K<'a>>,
-    }
-    #[derive(serde::Deserialize)]
-    struct E<'a> {
-        #[serde(borrow)]
-        request: Option<R<'a>>,
-    }
-    serde_json::from_slice::<E<'_>>(body)
-        .ok()
-        .and_then(|e| e.request?.kind?.kind)
-        .map_or(3, kind_slot)
 }
 
 pub fn run(args: Args) -> std::io::Result<u8> {
