@@ -111,9 +111,6 @@ pub fn report(
         }
     }
     errors.append(&mut inv.errors);
-    for e in &errors {
-        eprintln!("{e}");
-    }
     #[allow(unused_mut)]
     let mut report = inv.report(version);
     #[cfg(feature = "live")]
@@ -148,6 +145,9 @@ pub fn report(
                 }
             }
         }
+    }
+    for e in &errors {
+        eprintln!("{e}");
     }
     let mut out = stdout();
     match format {
