@@ -385,6 +385,63 @@ fn live_report_pages_through_a_mock_api_server() {
 }
 
 #[test]
+fn live_report_with_an_exec_credential_plugin_and_a_context() {
+    let d = Dir::new("cluster-live-exec");
+    let server = mock::start(recorded_dump(), &[], Default::default());
+    // A credential plugin (client.authentication.k8s.io/v1), as cloud
+    // kubeconfigs use, in a context that is not the current one.
+    d.create(
+        "plugin.sh",
+        "#!/bin/sh\necho '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"fr0m-exec\"}}'\n",
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        d.path.join("plugin.sh"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let plugin = d.path.join("plugin.sh").display().to_string();
+    d.create(
+        "kubeconfig",
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: mock\n  cluster:\n    server: {url}\n- name: nowhere\n  cluster:\n    server: http://127.0.0.1:9\nusers:\n- name: exec\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {plugin}\n      interactiveMode: Never\n- name: none\n  user: {{}}\ncontexts:\n- name: other\n  context:\n    cluster: nowhere\n    user: none\n- name: mock\n  context:\n    cluster: mock\n    user: exec\ncurrent-context: other\n",
+            url = server.url
+        ),
+    );
+    let kc = d.path.join("kubeconfig").display().to_string();
+    let out = d.run_env(
+        &[
+            "cluster",
+            "report",
+            "--live",
+            "--context",
+            "mock",
+            "--namespace",
+            "secure",
+        ],
+        &[("KUBECONFIG", &kc)],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("namespace secure"), "{}", out.stdout);
+    let log = server.log.lock().unwrap().clone();
+    assert!(
+        !log.is_empty() && log.iter().all(|l| l.ends_with("Bearer fr0m-exec")),
+        "{log:?}"
+    );
+    // An unknown context is a clear error.
+    let out = d.run_env(
+        &["cluster", "report", "--live", "--context", "nope"],
+        &[("KUBECONFIG", &kc)],
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("kubeconfig context \"nope\""),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn live_report_forbidden_and_server_dry_run() {
     let d = Dir::new("cluster-live-403");
     // Deployments may not be listed: a clear error, exit 2, the rest
