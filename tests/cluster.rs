@@ -374,13 +374,24 @@ fn live_report_pages_through_a_mock_api_server() {
         .collect();
     assert_eq!(names, ["prod"]);
     assert_eq!(v["namespaces"][0]["workloads"], 3);
+    let log = server.log.lock().unwrap().clone();
     assert!(
-        server
-            .log
-            .lock()
-            .unwrap()
-            .iter()
+        log.iter()
             .any(|l| l.starts_with("GET /api/v1/namespaces/prod/pods?limit=500"))
+    );
+    // The namespace itself is read with a GET (the first run listed them
+    // all; this one does not).
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("GET /api/v1/namespaces/prod ")),
+        "{log:?}"
+    );
+    assert_eq!(
+        log.iter()
+            .filter(|l| l.starts_with("GET /api/v1/namespaces?limit=500 "))
+            .count(),
+        1,
+        "{log:?}"
     );
 }
 

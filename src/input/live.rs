@@ -136,6 +136,22 @@ impl Cluster {
     ) -> Result<(), LiveError> {
         let (prefix, resource, kind, api_version) =
             (what.prefix, what.resource, what.kind, what.api_version);
+        // One namespace: GET it (a namespace-scoped reader may not list
+        // every namespace).
+        if let (Some(ns), "namespaces") = (namespace, resource) {
+            let uri = format!("/api/v1/namespaces/{}", encode(ns));
+            let mut obj: Value = self
+                .client
+                .request(get(&uri)?)
+                .await
+                .map_err(|e| api_error(&format!("get namespace {ns}"), e))?;
+            if let Value::Object(m) = &mut obj {
+                m.insert("kind".into(), Value::String(kind.into()));
+                m.insert("apiVersion".into(), Value::String(api_version.into()));
+            }
+            page(vec![obj]);
+            return Ok(());
+        }
         let base = match namespace {
             Some(ns) if resource != "namespaces" => {
                 format!("{prefix}/namespaces/{}/{resource}", encode(ns))
@@ -169,14 +185,7 @@ impl Cluster {
                     m.insert("apiVersion".into(), Value::String(api_version.into()));
                 }
             }
-            let filtered = match (namespace, resource) {
-                (Some(ns), "namespaces") => items
-                    .into_iter()
-                    .filter(|i| i["metadata"]["name"] == ns)
-                    .collect(),
-                _ => items,
-            };
-            page(filtered);
+            page(items);
             if cont.is_empty() {
                 return Ok(());
             }
