@@ -8,6 +8,17 @@ use std::path::PathBuf;
 use crate::scan_cli::snapshot;
 use crate::util::Dir;
 
+/// One namespace of a JSON report.
+fn namespace(report: &serde_json::Value, name: &str) -> serde_json::Value {
+    report["namespaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["namespace"] == name)
+        .unwrap()
+        .clone()
+}
+
 fn dump() -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/cluster/dump.json")
@@ -25,15 +36,7 @@ fn report_per_namespace() {
     snapshot("cluster_report.md", &out.stdout);
     let out = d.run(&["cluster", "report", "--format", "json", &dump()]);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let ns = |name: &str| {
-        v["namespaces"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|n| n["namespace"] == name)
-            .unwrap()
-            .clone()
-    };
+    let ns = |name: &str| namespace(&v, name);
     // A Deployment, its ReplicaSet and its three pods count once; pods of a
     // controller the dump lacks count once; a lone pod counts once.
     let prod = ns("prod");
@@ -504,15 +507,7 @@ fn live_report_forbidden_and_server_dry_run() {
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let ns = |name: &str| {
-        v["namespaces"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|n| n["namespace"] == name)
-            .unwrap()
-            .clone()
-    };
+    let ns = |name: &str| namespace(&v, name);
     let prod = ns("prod");
     // prod is enforce=baseline:v1.30: baseline at latest is a version
     // change, so the server checks both levels.
