@@ -441,14 +441,12 @@ fn decide(req: &Request<'_>, policy: &Policy, lookup: &mut dyn Lookup) -> Decisi
     };
     let name = name.as_str();
     let results = evaluated.results;
-    let eval = |p: LevelVersion| -> Option<Vec<crate::pss::Violation>> {
-        if p.level == Level::Privileged {
-            return Some(Vec::new());
-        }
+    // Privileged (not evaluated) has no violations.
+    let eval = |p: LevelVersion| -> &[crate::pss::Violation] {
         results
             .iter()
             .find(|(q, _)| *q == p)
-            .map(|(_, v)| v.clone())
+            .map_or(&[], |(_, v)| v.as_slice())
     };
     let runtime_class = evaluated.runtime_class.as_deref();
     if runtime_class
@@ -465,42 +463,42 @@ fn decide(req: &Request<'_>, policy: &Policy, lookup: &mut dyn Lookup) -> Decisi
     if is_pod {
         d.audit.push(("enforce-policy", ns.enforce.to_string()));
     }
-    let enforce_v = eval(ns.enforce).unwrap_or_default();
+    let enforce_v = eval(ns.enforce);
     if !enforce_v.is_empty() {
         let why = format!(
             "violates PodSecurity \"{}\": {}",
             ns.enforce,
-            aggregate(&enforce_v)
+            aggregate(enforce_v)
         );
         match (is_pod, policy.controllers) {
             (true, _) | (false, Controllers::Deny) => d.status = Some(forbidden(req, name, &why)),
             (false, Controllers::Warn) => d.warn(format!(
                 "would violate PodSecurity \"{}\": {}",
                 ns.enforce,
-                aggregate(&enforce_v)
+                aggregate(enforce_v)
             )),
             (false, Controllers::Ignore) => {}
         }
     }
-    let audit_v = eval(ns.audit).unwrap_or_default();
+    let audit_v = eval(ns.audit);
     if !audit_v.is_empty() {
         d.audit.push((
             "audit-violations",
             format!(
                 "would violate PodSecurity \"{}\": {}",
                 ns.audit,
-                aggregate(&audit_v)
+                aggregate(audit_v)
             ),
         ));
     }
     // No warning is added to a request already denied.
     if d.status.is_none() {
-        let warn_v = eval(ns.warn).unwrap_or_default();
+        let warn_v = eval(ns.warn);
         if !warn_v.is_empty() {
             d.warn(format!(
                 "would violate PodSecurity \"{}\": {}",
                 ns.warn,
-                aggregate(&warn_v)
+                aggregate(warn_v)
             ));
         }
     }
@@ -860,6 +858,11 @@ mod tests {
         serde_json::to_vec(&json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": req})).unwrap()
     }
 
+    /// The review's answer under `p` (no cluster lookups).
+    fn decided(body: Vec<u8>, p: &Policy) -> Value {
+        review(&body, p, &mut NoLookup).unwrap()
+    }
+
     fn weak_pod() -> Value {
         json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "namespace": "prod"},
                "spec": {"containers": [{"name": "app", "image": "nginx"}]}})
@@ -867,12 +870,10 @@ mod tests {
 
     #[test]
     fn pods_are_denied_in_the_controllers_words() {
-        let r = review(
-            &review_of("CREATE", "Pod", "pods", weak_pod(), json!({})),
+        let r = decided(
+            review_of("CREATE", "Pod", "pods", weak_pod(), json!({})),
             &Policy::default(),
-            &mut NoLookup,
-        )
-        .unwrap();
+        );
         assert_eq!(r["response"]["uid"], "705ab4f5-6393-11e8-b7cc-42010a800002");
         assert_eq!(r["response"]["allowed"], false);
         assert_eq!(
@@ -880,21 +881,17 @@ mod tests {
             "pods \"web\" is forbidden: violates PodSecurity \"restricted:latest\": allowPrivilegeEscalation != false (container \"app\" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container \"app\" must set securityContext.capabilities.drop=[\"ALL\"]), runAsNonRoot != true (pod or container \"app\" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container \"app\" must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\")"
         );
         // dryRun: the same decision.
-        let dry = review(
-            &review_of("CREATE", "Pod", "pods", weak_pod(), json!({"dryRun": true})),
+        let dry = decided(
+            review_of("CREATE", "Pod", "pods", weak_pod(), json!({"dryRun": true})),
             &Policy::default(),
-            &mut NoLookup,
-        )
-        .unwrap();
+        );
         assert_eq!(dry["response"]["allowed"], false);
         // Baseline allows it.
         let p = Policy::shorthand(Level::Baseline, Version::Latest, Mode::Enforce);
-        let ok = review(
-            &review_of("CREATE", "Pod", "pods", weak_pod(), json!({})),
+        let ok = decided(
+            review_of("CREATE", "Pod", "pods", weak_pod(), json!({})),
             &p,
-            &mut NoLookup,
-        )
-        .unwrap();
+        );
         assert_eq!(ok["response"]["allowed"], true);
         assert!(ok["response"].get("warnings").is_none());
     }
@@ -904,8 +901,8 @@ mod tests {
         let deploy = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
             "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {"metadata": {"labels": {"a": "b"}},
             "spec": {"containers": [{"name": "app", "image": "nginx", "securityContext": {"privileged": true}}]}}}});
-        let r = review(
-            &review_of(
+        let r = decided(
+            review_of(
                 "CREATE",
                 "Deployment",
                 "deployments",
@@ -913,9 +910,7 @@ mod tests {
                 json!({}),
             ),
             &Policy::default(),
-            &mut NoLookup,
-        )
-        .unwrap();
+        );
         assert_eq!(r["response"]["allowed"], true);
         let w = r["response"]["warnings"][0].as_str().unwrap();
         assert!(
@@ -927,12 +922,10 @@ mod tests {
             controllers: Controllers::Deny,
             ..Policy::default()
         };
-        let r = review(
-            &review_of("CREATE", "Deployment", "deployments", deploy, json!({})),
+        let r = decided(
+            review_of("CREATE", "Deployment", "deployments", deploy, json!({})),
             &p,
-            &mut NoLookup,
-        )
-        .unwrap();
+        );
         assert!(
             r["response"]["status"]["message"]
                 .as_str()
@@ -944,40 +937,34 @@ mod tests {
             ("CREATE", json!({"subResource": "exec"})),
             ("CONNECT", json!({})),
         ] {
-            let r = review(
-                &review_of(op, "Pod", "pods", weak_pod(), extra),
+            let r = decided(
+                review_of(op, "Pod", "pods", weak_pod(), extra),
                 &Policy::default(),
-                &mut NoLookup,
-            )
-            .unwrap();
+            );
             assert_eq!(r["response"]["allowed"], true, "{op}");
         }
         let p = Policy {
             exempt_namespaces: vec!["prod".into()],
             ..Policy::default()
         };
-        let r = review(
-            &review_of("CREATE", "Pod", "pods", weak_pod(), json!({})),
+        let r = decided(
+            review_of("CREATE", "Pod", "pods", weak_pod(), json!({})),
             &p,
-            &mut NoLookup,
-        )
-        .unwrap();
+        );
         assert_eq!(r["response"]["allowed"], true);
         assert_eq!(r["response"]["auditAnnotations"]["exempt"], "namespace");
         let p = Policy {
             exempt_users: vec!["alice".into()],
             ..Policy::default()
         };
-        let r = review(
-            &review_of("CREATE", "Pod", "pods", weak_pod(), json!({})),
+        let r = decided(
+            review_of("CREATE", "Pod", "pods", weak_pod(), json!({})),
             &p,
-            &mut NoLookup,
-        )
-        .unwrap();
+        );
         assert_eq!(r["response"]["auditAnnotations"]["exempt"], "user");
         // An update that changes no image is not evaluated.
-        let r = review(
-            &review_of(
+        let r = decided(
+            review_of(
                 "UPDATE",
                 "Pod",
                 "pods",
@@ -985,18 +972,14 @@ mod tests {
                 json!({"oldObject": weak_pod()}),
             ),
             &Policy::default(),
-            &mut NoLookup,
-        )
-        .unwrap();
+        );
         assert_eq!(r["response"]["allowed"], true);
         // Audit mode: allowed, annotated.
         let p = Policy::shorthand(Level::Restricted, Version::Latest, Mode::Audit);
-        let r = review(
-            &review_of("CREATE", "Pod", "pods", weak_pod(), json!({})),
+        let r = decided(
+            review_of("CREATE", "Pod", "pods", weak_pod(), json!({})),
             &p,
-            &mut NoLookup,
-        )
-        .unwrap();
+        );
         assert_eq!(r["response"]["allowed"], true);
         assert!(
             r["response"]["auditAnnotations"]["audit-violations"]
